@@ -1,0 +1,115 @@
+"""The attribute map every condition sees, built once per request.
+
+Context attributes (page, device, geo, time) are always present. Profile attributes (what
+the visitor did) are present only with profile consent; without it they are absent, so a
+condition over them cannot match on stored behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from core.state import VisitorState
+
+PROFILE_PATHS = frozenset(
+    {
+        "interests",
+        "counts",
+        "events",
+        "cart",
+        "cart_size",
+        "cart_changed_at",
+        "purchases_count",
+        "last_purchase_at",
+        "recent_items",
+        "session_pages",
+        "visit_count",
+        "known",
+        "propensity",
+    }
+)
+"""Attributes that come from stored behaviour: conditions reading them need profile consent."""
+
+CONTEXT_PATHS = frozenset(
+    {
+        "path",
+        "page_type",
+        "item",
+        "item_category",
+        "device",
+        "country",
+        "language",
+        "referrer_host",
+        "local_hour",
+        "weekday",
+        "now",
+        "query",
+    }
+)
+
+
+def referrer_host(referrer: object) -> str | None:
+    """The host of a referrer URL, lower-cased; None when absent or unparsable."""
+    if not isinstance(referrer, str) or not referrer:
+        return None
+    try:
+        host = urlsplit(referrer).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
+
+
+def context(
+    request: Mapping[str, Any], page_type: str | None, item: str | None, item_category: str | None
+) -> dict[str, Any]:
+    """Context attributes: usable without any consent (TCF purpose 11)."""
+    query = request.get("query")
+    return {
+        "path": request.get("path") or "/",
+        "page_type": page_type,
+        "item": item,
+        "item_category": item_category,
+        "device": request.get("device") or "desktop",
+        "country": request.get("country"),
+        "language": request.get("language"),
+        "referrer_host": referrer_host(request.get("referrer")),
+        "local_hour": request.get("local_hour"),
+        "weekday": request.get("weekday"),
+        "query": query if isinstance(query, Mapping) else {},
+    }
+
+
+def profile(
+    state: VisitorState,
+    now: int,
+    half_life_hours: float,
+    known_profile: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Profile attributes from the live state (and the origin's long-term profile if any)."""
+    propensity: dict[str, float] = {}
+    if known_profile is not None:
+        raw = known_profile.get("propensities")
+        if isinstance(raw, Mapping):
+            propensity = {
+                str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float))
+            }
+    return {
+        "interests": {k: c.at(now, half_life_hours) for k, c in state.interests.items()},
+        "counts": {k: c.at(now, half_life_hours) for k, c in state.counts.items()},
+        "events": [
+            {"type": e.type, "ts": e.ts, "item": e.item, "category": e.category}
+            for e in state.events
+        ],
+        "cart": list(state.cart),
+        "cart_size": len(state.cart),
+        "cart_changed_at": state.cart_changed_at,
+        "purchases_count": len(state.purchases),
+        "last_purchase_at": state.last_purchase_at,
+        "recent_items": list(state.recent_items),
+        "session_pages": state.session_pages,
+        "visit_count": state.visit_count,
+        "known": state.known_id is not None,
+        "propensity": propensity,
+    }

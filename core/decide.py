@@ -1,0 +1,362 @@
+"""The decision: for each slot of a page, which content block this visitor sees.
+
+`decide` is a pure function of (bundle, request, state, now). It resolves consent, folds the
+page view into the state, builds the condition attributes, computes segments, walks the
+indexed rules of each slot in priority order (eligibility, experiments, rotation, frequency
+caps), renders the chosen block, and records exposures. Anything that goes wrong inside one
+slot leaves that slot on its defaults; the page never fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import attributes as attributes_mod
+from core import consent as consent_mod
+from core import experiments as experiments_mod
+from core import fold as fold_mod
+from core import segments as segments_mod
+from core.bundle import Bundle
+from core.consent import ConsentDecision
+from core.recommend import RecsQuery, recommend
+from core.rules import Block, Rule
+from core.state import VisitorState
+
+
+@dataclass
+class SlotDecision:
+    """What one slot shows; `html` None means the page's own default content."""
+
+    slot: str
+    block: str | None = None
+    html: str | None = None
+    rule: str | None = None
+    experiment: str | None = None
+    variation: str | None = None
+    items: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class Decision:
+    slots: dict[str, SlotDecision]
+    state: VisitorState
+    consent: ConsentDecision
+    segments: list[str]
+    exposures: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    holdout: bool = False
+    page_type: str | None = None
+    item: str | None = None
+
+    @property
+    def mode(self) -> str:
+        return "profile" if self.consent.profile else "contextual"
+
+
+@dataclass
+class _Request:
+    """Everything the slot loop needs, resolved once per request."""
+
+    bundle: Bundle
+    state: VisitorState
+    now: int
+    profile: bool
+    attributes: dict[str, Any]
+    page_type: str | None
+    path: str
+    item_index: int | None
+    candidates: list[int]
+    sensitive_excluded: frozenset[str]
+
+
+def _sensitive_excluded(bundle: Bundle, consent: ConsentDecision) -> frozenset[str]:
+    return frozenset(bundle.consent.sensitive - consent.sensitive_optins)
+
+
+def _visible(value: object, hidden: frozenset[str]) -> bool:
+    return not (isinstance(value, str) and value in hidden)
+
+
+def _known_profile(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    profile = request.get("profile")
+    return profile if isinstance(profile, Mapping) else None
+
+
+def _page_view(bundle: Bundle, state: VisitorState, item: str | None, path: str, now: int) -> dict[str, Any]:
+    return {
+        "id": f"{state.visitor_id}:{now}:{state.revision}:view",
+        "type": "view",
+        "ts": now,
+        "item": item,
+        "path": path[:512],
+        "visitor": state.visitor_id,
+    }
+
+
+def _build(bundle: Bundle, request: Mapping[str, Any], state: VisitorState, now: int,
+           consent: ConsentDecision) -> tuple[_Request, list[dict[str, Any]]]:
+    path = request.get("path") if isinstance(request.get("path"), str) else "/"
+    assert isinstance(path, str)
+    catalog = bundle.catalog
+    page_type = bundle.page_type(path)
+    item_index = catalog.by_url.get(path)
+    item = catalog.ids[item_index] if item_index is not None else None
+    category = catalog.category_of(item_index) if item_index is not None else None
+    hidden = _sensitive_excluded(bundle, consent)
+    events: list[dict[str, Any]] = []
+    attrs = attributes_mod.context(request, page_type, item, category if _visible(category, hidden) else None)
+    attrs["now"] = now
+    known = _known_profile(request)
+    candidates: list[int] = []
+    if consent.profile:
+        state = fold_mod.touch(state, now, bundle.settings)
+        known_id = request.get("known_id")
+        if isinstance(known_id, str) and known_id:
+            state.known_id = known_id[:64]
+        if item is not None and _visible(category, hidden):  # sensitive views are not kept
+            event = _page_view(bundle, state, item, path, now)
+            state = fold_mod.fold(state, event, now, bundle.settings, catalog.info)
+            events.append(event)
+        attrs.update(attributes_mod.profile(state, now, bundle.settings.half_life_hours, known))
+        if hidden:
+            attrs["interests"] = {
+                k: v for k, v in attrs["interests"].items() if k.partition(":")[2] not in hidden
+            }
+        if known is not None:
+            raw = known.get("candidates")
+            if isinstance(raw, list):
+                candidates = [catalog.index[c] for c in raw[:200] if isinstance(c, str) and c in catalog.index]
+    extra = request.get("attributes")
+    if isinstance(extra, Mapping):
+        for name, value in extra.items():
+            if isinstance(name, str) and name not in attrs and name not in hidden:
+                attrs[name] = value
+    return _Request(bundle, state, now, consent.profile, attrs, page_type, path, item_index,
+                    candidates, hidden), events
+
+
+def _exposures_within(state: VisitorState, block: str, since: int) -> int:
+    return sum(1 for ts in state.exposures.get(block, ()) if ts >= since)
+
+
+def _capped(req: _Request, rule: Rule, block: str) -> bool:
+    if rule.cap is None:
+        return False
+    since = req.now - int(rule.cap.per_hours * 3600)
+    return _exposures_within(req.state, block, since) >= rule.cap.max
+
+
+def _rotation_pick(req: _Request, rule: Rule) -> str | None:
+    """The least-shown block of a rotation that is not capped (ties: list order)."""
+    best: str | None = None
+    best_count = 0
+    for block in rule.rotate:
+        if _capped(req, rule, block):
+            continue
+        count = len(req.state.exposures.get(block, ()))
+        if best is None or count < best_count:
+            best, best_count = block, count
+    return best
+
+
+def _values(req: _Request) -> dict[str, object]:
+    attrs = req.attributes
+    values: dict[str, object] = {
+        "segment": (attrs.get("segments") or [""])[0],
+        "device": attrs.get("device"),
+        "country": attrs.get("country"),
+        "hour": attrs.get("local_hour"),
+    }
+    if req.item_index is not None:
+        for key, value in req.bundle.catalog.values(req.item_index).items():
+            values[f"item.{key}"] = value
+    return values
+
+
+def _render(req: _Request, block: Block, decision: SlotDecision) -> str | None:
+    """The block's HTML, or None when a recommendation block has nothing to show."""
+    values = _values(req)
+    if block.recs is None:
+        return block.template.render(values)
+    spec = block.recs
+    catalog = req.bundle.catalog
+    state = req.state
+    seeds: list[int] = [req.item_index] if req.item_index is not None else []
+    exclude: set[int] = set(seeds)
+    if req.profile:
+        for item in state.recent_items:
+            i = catalog.index.get(item)
+            if i is not None and i not in exclude:
+                seeds.append(i)
+        for item in state.cart:
+            i = catalog.index.get(item)
+            if i is not None:
+                exclude.add(i)
+        if spec.exclude_bought:
+            exclude.update(catalog.index[p] for p in state.purchases if p in catalog.index)
+    query = RecsQuery(
+        count=spec.count,
+        source=spec.source,
+        seeds=seeds,
+        candidates=req.candidates,
+        segments=req.attributes.get("segments") or (),
+        exclude=frozenset(exclude),
+        exclude_categories=spec.exclude_categories | req.sensitive_excluded,
+        in_stock_only=spec.in_stock_only,
+        max_per_category=spec.max_per_category,
+        mmr_lambda=spec.mmr_lambda,
+    )
+    picked = recommend(catalog, req.bundle.recs, query)
+    if not picked:
+        return None
+    parts = []
+    for position, i in enumerate(picked, start=1):
+        item_values: dict[str, object] = dict(catalog.values(i))
+        item_values["position"] = position
+        parts.append(spec.item_template.render(item_values))
+    decision.items = [catalog.ids[i] for i in picked]
+    values["items"] = "".join(parts)
+    values["count"] = len(picked)
+    return block.template.render(values)
+
+
+def _choose(req: _Request, slot: str) -> SlotDecision:
+    """Walk the slot's rules in priority order; the first eligible one wins."""
+    bundle = req.bundle
+    for rule in bundle.rules.candidates(slot, req.page_type):
+        if rule.needs_profile and not req.profile:
+            continue
+        if not rule.matches_page(req.page_type, req.path):
+            continue
+        if rule.when is not None and not rule.when(req.attributes):
+            continue
+        decision = SlotDecision(slot=slot, rule=rule.id)
+        block_id: str | None = rule.block
+        if rule.experiment is not None:
+            if not req.profile:
+                continue  # assignment needs a stored visitor id
+            experiment = bundle.experiments[rule.experiment]
+            variation = experiments_mod.assign(
+                experiment, req.state.visitor_id, req.attributes, req.state.assignments, req.now
+            )
+            if variation is None:
+                continue
+            req.state.assignments[experiment.id] = experiments_mod.sticky_value(
+                experiment, variation, req.now
+            )
+            decision.experiment, decision.variation = experiment.id, variation
+            chosen = next(v for v in experiment.variations if v.id == variation)
+            block_id = chosen.blocks.get(slot, block_id)
+            if block_id is None:
+                return decision  # the variation keeps the page's default here
+        elif rule.rotate:
+            block_id = _rotation_pick(req, rule)
+            if block_id is None:
+                continue
+        if block_id is None or _capped(req, rule, block_id):
+            continue
+        html = _render(req, bundle.blocks[block_id], decision)
+        if html is None:
+            continue
+        decision.block, decision.html = block_id, html
+        return decision
+    fallback = bundle.slots.get(slot)
+    decision = SlotDecision(slot=slot)
+    if fallback is not None:
+        html = _render(req, bundle.blocks[fallback], decision)
+        if html is not None:
+            decision.block, decision.html = fallback, html
+    return decision
+
+
+def _exposure(req: _Request, slot: SlotDecision) -> dict[str, Any]:
+    return {
+        "id": f"{req.state.visitor_id}:{req.now}:{req.state.revision}:{slot.slot}",
+        "type": "exposure",
+        "ts": req.now,
+        "item": slot.block,
+        "path": req.path[:512],
+        "visitor": req.state.visitor_id,
+        "slot": slot.slot,
+        "rule": slot.rule,
+        "experiment": slot.experiment,
+        "variation": slot.variation,
+    }
+
+
+def decide(bundle: Bundle, request: Mapping[str, Any], state: VisitorState, now: int) -> Decision:
+    """Decide every slot of the page; `Decision.state` is the visitor's new state."""
+    consent = consent_mod.resolve(request.get("consent"), bundle.consent)
+    req, events = _build(bundle, request, state, now, consent)
+    holdout = consent.profile and experiments_mod.in_holdout(bundle.holdout, req.state.visitor_id)
+    if consent.profile:
+        req.attributes["segments"] = []
+        membership = segments_mod.compute(
+            bundle.segments, req.attributes, req.state, now, bundle.settings.half_life_hours
+        )
+        known = _known_profile(request)
+        if known is not None and isinstance(known.get("segments"), list):
+            extra = [s for s in known["segments"] if isinstance(s, str) and s not in membership.segments]
+            membership.segments.extend(extra[:50])
+    else:
+        membership = segments_mod.compute(
+            bundle.segments, req.attributes, None, now, bundle.settings.half_life_hours
+        )
+    slots: dict[str, SlotDecision] = {}
+    exposures: list[dict[str, Any]] = []
+    page_slots = request.get("page_slots")
+    names = [s for s in page_slots if isinstance(s, str)] if isinstance(page_slots, list) else []
+    for name in names:
+        if holdout:
+            slots[name] = SlotDecision(slot=name)
+            continue
+        try:
+            slot = _choose(req, name)
+        except Exception as exc:  # one broken slot serves its defaults; the rest go on
+            slot = SlotDecision(slot=name, error=f"{type(exc).__name__}: {exc}")
+        slots[name] = slot
+        if slot.block is not None or slot.experiment is not None:
+            exposures.append(_exposure(req, slot))
+    state = req.state
+    if consent.profile:
+        for slot in slots.values():
+            if slot.block is not None:
+                state = fold_mod.record_exposure(state, slot.block, now, bundle.settings)
+    return Decision(
+        slots=slots,
+        state=state,
+        consent=consent,
+        segments=membership.segments,
+        exposures=exposures,
+        events=events,
+        holdout=holdout,
+        page_type=req.page_type,
+        item=bundle.catalog.ids[req.item_index] if req.item_index is not None else None,
+    )
+
+
+
+def handle_page(
+    bundle: Bundle, request: Mapping[str, Any], cookie_key: bytes, now: int, fresh_id: str
+) -> dict[str, Any]:
+    """The edge's page entry point; see `core.visit.handle_page`."""
+    from core import visit
+
+    return visit.handle_page(bundle, request, cookie_key, now, fresh_id)
+
+
+def handle_events(
+    bundle: Bundle,
+    request: Mapping[str, Any],
+    events: list[Any],
+    cookie_key: bytes,
+    now: int,
+    fresh_id: str,
+) -> dict[str, Any]:
+    """The edge's beacon entry point; see `core.visit.handle_events`."""
+    from core import visit
+
+    return visit.handle_events(bundle, request, events, cookie_key, now, fresh_id)

@@ -1,0 +1,165 @@
+"""Recommendations from precomputed lookups only: neighbour lists, candidate and ranked lists.
+
+Scoring is a bounded number of array reads: a few seed items times a few dozen neighbours,
+plus the origin's per-visitor candidates when the visitor is known. Filters, a diversity
+step and a popularity fallback follow, so a slot is always filled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from core.catalog import Catalog, NeighbourTable
+
+SEED_WEIGHTS = (1.0, 0.7, 0.5, 0.35, 0.25)
+"""Weight of the page item and the most recent items, newest first; older seeds are ignored."""
+NEIGHBOURS_PER_SEED = 30
+CANDIDATE_WEIGHT = 2.0
+"""The origin's per-visitor list outranks neighbour scores: it was computed on full history."""
+
+
+@dataclass(frozen=True)
+class RecsData:
+    """The recommendation lookups of a bundle."""
+
+    collab: NeighbourTable | None = None
+    content: NeighbourTable | None = None
+    collab_weight: float = 0.7
+    content_weight: float = 0.3
+    popular: tuple[int, ...] = ()
+    by_segment: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    by_category: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecsQuery:
+    """What to recommend and what to leave out."""
+
+    count: int = 10
+    source: str = "auto"
+    seeds: Sequence[int] = ()
+    candidates: Sequence[int] = ()
+    segments: Sequence[str] = ()
+    exclude: frozenset[int] = frozenset()
+    exclude_categories: frozenset[str] = frozenset()
+    in_stock_only: bool = True
+    max_per_category: int | None = None
+    mmr_lambda: float | None = None
+
+
+def _accumulate(
+    scores: dict[int, float], table: NeighbourTable | None, seeds: Sequence[int], weight: float
+) -> None:
+    if table is None or weight <= 0:
+        return
+    for seed, seed_weight in zip(seeds, SEED_WEIGHTS, strict=False):
+        for neighbour, score in table.of(seed, NEIGHBOURS_PER_SEED):
+            scores[neighbour] = scores.get(neighbour, 0.0) + weight * seed_weight * score
+
+
+def score_items(data: RecsData, query: RecsQuery) -> dict[int, float]:
+    """Relevance per candidate item from neighbours of the seeds and the visitor's candidates."""
+    scores: dict[int, float] = {}
+    source = query.source
+    if source == "auto":
+        _accumulate(scores, data.collab, query.seeds, data.collab_weight)
+        _accumulate(scores, data.content, query.seeds, data.content_weight)
+        count = len(query.candidates)
+        for rank, item in enumerate(query.candidates):
+            scores[item] = scores.get(item, 0.0) + CANDIDATE_WEIGHT * (count - rank) / count
+    return scores
+
+
+def _ranked_list(data: RecsData, query: RecsQuery) -> Sequence[int]:
+    source = query.source
+    if source.startswith("segment:"):
+        return data.by_segment.get(source[8:], ())
+    if source.startswith("category:"):
+        return data.by_category.get(source[9:], ())
+    if source == "auto":
+        for segment in query.segments:
+            ranked = data.by_segment.get(segment)
+            if ranked:
+                return ranked
+    return ()
+
+
+def _allowed(catalog: Catalog, query: RecsQuery, item: int) -> bool:
+    if item in query.exclude:
+        return False
+    if query.in_stock_only and not catalog.in_stock[item]:
+        return False
+    if query.exclude_categories and catalog.category_of(item) in query.exclude_categories:
+        return False
+    return True
+
+
+def _diversify(
+    catalog: Catalog, ordered: Iterable[tuple[int, float]], query: RecsQuery
+) -> list[int]:
+    """Greedy per-category cap, or MMR with category/brand overlap as the similarity."""
+    count = query.count
+    picked: list[int] = []
+    if query.mmr_lambda is None:
+        per_category: dict[int, int] = {}
+        cap = query.max_per_category
+        for item, _ in ordered:
+            if cap is not None:
+                category = catalog.category[item]
+                if per_category.get(category, 0) >= cap:
+                    continue
+                per_category[category] = per_category.get(category, 0) + 1
+            picked.append(item)
+            if len(picked) >= count:
+                break
+        return picked
+    pool = list(ordered)[: count * 4]
+    top = pool[0][1] if pool and pool[0][1] > 0 else 1.0
+    lam = query.mmr_lambda
+    seen_categories: dict[int, int] = {}
+    seen_brands: dict[int, int] = {}
+    while pool and len(picked) < count:
+        best_index, best_value = 0, -1e18
+        for index, (item, score) in enumerate(pool):
+            similarity = 0.0
+            if catalog.category[item] in seen_categories:
+                similarity = 1.0
+            elif catalog.brand[item] in seen_brands:
+                similarity = 0.5
+            value = lam * score / top - (1.0 - lam) * similarity
+            if value > best_value:
+                best_index, best_value = index, value
+        item = pool.pop(best_index)[0]
+        picked.append(item)
+        seen_categories[catalog.category[item]] = 1
+        seen_brands[catalog.brand[item]] = 1
+    return picked
+
+
+def recommend(catalog: Catalog, data: RecsData, query: RecsQuery) -> list[int]:
+    """Up to `query.count` item indices, best first, never including excluded items.
+
+    Order of sources: scored neighbours/candidates, then the segment or category list, then
+    popularity (cold start), each filtered the same way.
+    """
+    scores = score_items(data, query)
+    ordered: list[tuple[int, float]] = sorted(
+        ((i, s) for i, s in scores.items() if _allowed(catalog, query, i)),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    used = {item for item, _ in ordered}
+    for fallback in (_ranked_list(data, query), data.popular):
+        if len(ordered) >= query.count * 4:
+            break
+        floor = ordered[-1][1] if ordered else 0.0
+        rank = 0
+        for item in fallback:
+            if item in used or not _allowed(catalog, query, item):
+                continue
+            used.add(item)
+            rank += 1
+            ordered.append((item, min(floor, 0.0) - rank * 1e-6))
+            if len(ordered) >= query.count * 4:
+                break
+    return _diversify(catalog, ordered, query)

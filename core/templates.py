@@ -1,0 +1,71 @@
+"""HTML fragment templates: `{{ name }}` placeholders, HTML-escaped, compiled once per bundle.
+
+A template is split at load time into literal parts and placeholder names, so rendering is a
+join. Values are always escaped; the only unescaped placeholder is `{{ items }}` in a
+recommendation block, which receives item fragments this module rendered (and escaped) itself.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}")
+RAW_NAMES = frozenset({"items"})
+MAX_TEMPLATE_CHARS = 20_000
+
+
+class TemplateError(ValueError):
+    """A template is not usable (too long, unbalanced braces)."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A compiled template: literals[i] precedes names[i]; one more literal at the end."""
+
+    literals: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def render(self, values: Mapping[str, object]) -> str:
+        """Fill placeholders; missing names render empty; every value is escaped."""
+        out = [self.literals[0]]
+        for name, literal in zip(self.names, self.literals[1:], strict=True):
+            value = values.get(name)
+            if value is None:
+                text = ""
+            elif name in RAW_NAMES:
+                text = str(value)
+            elif isinstance(value, float):
+                text = html.escape(f"{value:.2f}")
+            else:
+                text = html.escape(str(value))
+            out.append(text)
+            out.append(literal)
+        return "".join(out)
+
+
+def compile_template(source: str) -> Template:
+    """Split `source` into literals and placeholder names."""
+    if not isinstance(source, str):
+        raise TemplateError("template must be a string")
+    if len(source) > MAX_TEMPLATE_CHARS:
+        raise TemplateError(f"template longer than {MAX_TEMPLATE_CHARS} characters")
+    literals: list[str] = []
+    names: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(source):
+        literals.append(source[position : match.start()])
+        names.append(match.group(1))
+        position = match.end()
+    literals.append(source[position:])
+    for literal in literals:
+        if "{{" in literal or "}}" in literal:
+            raise TemplateError("unbalanced or malformed {{ }} placeholder")
+    return Template(tuple(literals), tuple(names))
+
+
+def price_text(cents: int) -> str:
+    """Cents to a display price ("49.90")."""
+    return f"{cents // 100}.{cents % 100:02d}"
