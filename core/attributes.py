@@ -92,9 +92,7 @@ def profile(
     if known_profile is not None:
         raw = known_profile.get("propensities")
         if isinstance(raw, Mapping):
-            propensity = {
-                str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float))
-            }
+            propensity = {str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float))}
     return {
         "interests": {k: c.at(now, half_life_hours) for k, c in state.interests.items()},
         "counts": {k: c.at(now, half_life_hours) for k, c in state.counts.items()},

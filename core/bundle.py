@@ -15,6 +15,7 @@ from core import conditions
 from core import experiments as experiments_mod
 from core import segments as segments_mod
 from core.catalog import Catalog, CatalogError, load_catalog, load_item_list, load_neighbours
+from core.consent import ConsentPolicy, policy_from_dict
 from core.recommend import RecsData
 from core.rules import (
     Block,
@@ -27,7 +28,6 @@ from core.rules import (
     parse_rules,
     parse_slots,
 )
-from core.consent import ConsentPolicy, policy_from_dict
 from core.settings import Settings
 
 SCHEMA = 1
@@ -141,7 +141,10 @@ def _recs(raw: object, catalog: Catalog) -> RecsData:
         section = raw.get(key) or {}
         if not isinstance(section, Mapping):
             raise BundleError(f"recs.{key}: expected a map")
-        return {str(name): load_item_list(v, n, f"recs.{key}.{name}", dtype) for name, v in section.items()}
+        return {
+            str(name): load_item_list(v, n, f"recs.{key}.{name}", dtype)
+            for name, v in section.items()
+        }
 
     popular = raw.get("popular")
     return RecsData(
@@ -169,7 +172,9 @@ def load(payload: object) -> Bundle:
         experiments = _experiments(payload.get("experiments", []))
         for rule in rules:
             if rule.experiment is not None and rule.experiment not in experiments:
-                raise BundleError(f"rules ({rule.id}).experiment: unknown experiment {rule.experiment!r}")
+                raise BundleError(
+                    f"rules ({rule.id}).experiment: unknown experiment {rule.experiment!r}"
+                )
         for experiment in experiments.values():
             for block_id in (b for v in experiment.variations for b in v.blocks.values()):
                 if block_id not in blocks:
@@ -190,7 +195,12 @@ def load(payload: object) -> Bundle:
             holdout=experiments_mod.holdout_from_dict(payload.get("holdout")),
             rule_count=len(rules),
         )
-    except (CatalogError, RuleError, segments_mod.SegmentError, experiments_mod.ExperimentError) as exc:
+    except (
+        CatalogError,
+        RuleError,
+        segments_mod.SegmentError,
+        experiments_mod.ExperimentError,
+    ) as exc:
         raise BundleError(str(exc)) from None
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, BundleError):

@@ -28,7 +28,9 @@ def _strings(section: Mapping[str, Any], key: str, length: int | None, where: st
     return values
 
 
-def _array(section: Mapping[str, Any], key: str, dtype: str, length: int | None, where: str) -> array:  # type: ignore[type-arg]
+def _array(
+    section: Mapping[str, Any], key: str, dtype: str, length: int | None, where: str
+) -> array:  # type: ignore[type-arg]
     try:
         return from_bytes(section.get(key), dtype, length)
     except ArrayError as exc:
@@ -57,7 +59,7 @@ class Catalog:
         return len(self.ids)
 
     def category_of(self, i: int) -> str:
-        return self.categories[self.category[i]]
+        return str(self.categories[self.category[i]])
 
     def info(self, item_id: str) -> ItemInfo | None:
         """What folding an event about `item_id` needs; None for unknown items."""

@@ -85,7 +85,9 @@ def _known_profile(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return profile if isinstance(profile, Mapping) else None
 
 
-def _page_view(bundle: Bundle, state: VisitorState, item: str | None, path: str, now: int) -> dict[str, Any]:
+def _page_view(
+    bundle: Bundle, state: VisitorState, item: str | None, path: str, now: int
+) -> dict[str, Any]:
     return {
         "id": f"{state.visitor_id}:{now}:{state.revision}:view",
         "type": "view",
@@ -96,8 +98,13 @@ def _page_view(bundle: Bundle, state: VisitorState, item: str | None, path: str,
     }
 
 
-def _build(bundle: Bundle, request: Mapping[str, Any], state: VisitorState, now: int,
-           consent: ConsentDecision) -> tuple[_Request, list[dict[str, Any]]]:
+def _build(
+    bundle: Bundle,
+    request: Mapping[str, Any],
+    state: VisitorState,
+    now: int,
+    consent: ConsentDecision,
+) -> tuple[_Request, list[dict[str, Any]]]:
     path = request.get("path") if isinstance(request.get("path"), str) else "/"
     assert isinstance(path, str)
     catalog = bundle.catalog
@@ -107,7 +114,9 @@ def _build(bundle: Bundle, request: Mapping[str, Any], state: VisitorState, now:
     category = catalog.category_of(item_index) if item_index is not None else None
     hidden = _sensitive_excluded(bundle, consent)
     events: list[dict[str, Any]] = []
-    attrs = attributes_mod.context(request, page_type, item, category if _visible(category, hidden) else None)
+    attrs = attributes_mod.context(
+        request, page_type, item, category if _visible(category, hidden) else None
+    )
     attrs["now"] = now
     known = _known_profile(request)
     candidates: list[int] = []
@@ -128,14 +137,17 @@ def _build(bundle: Bundle, request: Mapping[str, Any], state: VisitorState, now:
         if known is not None:
             raw = known.get("candidates")
             if isinstance(raw, list):
-                candidates = [catalog.index[c] for c in raw[:200] if isinstance(c, str) and c in catalog.index]
+                candidates = [
+                    catalog.index[c] for c in raw[:200] if isinstance(c, str) and c in catalog.index
+                ]
     extra = request.get("attributes")
     if isinstance(extra, Mapping):
         for name, value in extra.items():
             if isinstance(name, str) and name not in attrs and name not in hidden:
                 attrs[name] = value
-    return _Request(bundle, state, now, consent.profile, attrs, page_type, path, item_index,
-                    candidates, hidden), events
+    return _Request(
+        bundle, state, now, consent.profile, attrs, page_type, path, item_index, candidates, hidden
+    ), events
 
 
 def _exposures_within(state: VisitorState, block: str, since: int) -> int:
@@ -299,7 +311,9 @@ def decide(bundle: Bundle, request: Mapping[str, Any], state: VisitorState, now:
         )
         known = _known_profile(request)
         if known is not None and isinstance(known.get("segments"), list):
-            extra = [s for s in known["segments"] if isinstance(s, str) and s not in membership.segments]
+            extra = [
+                s for s in known["segments"] if isinstance(s, str) and s not in membership.segments
+            ]
             membership.segments.extend(extra[:50])
     else:
         membership = segments_mod.compute(
@@ -336,7 +350,6 @@ def decide(bundle: Bundle, request: Mapping[str, Any], state: VisitorState, now:
         page_type=req.page_type,
         item=bundle.catalog.ids[req.item_index] if req.item_index is not None else None,
     )
-
 
 
 def handle_page(

@@ -119,7 +119,9 @@ def parse_pages(raw: object) -> tuple[PageType, ...]:
         if not isinstance(item, Mapping):
             raise RuleError(f"pages[{i}]: expected a map")
         pages.append(
-            PageType(_str(item, "type", f"pages[{i}]"), glob_to_regex(_str(item, "match", f"pages[{i}]")))
+            PageType(
+                _str(item, "type", f"pages[{i}]"), glob_to_regex(_str(item, "match", f"pages[{i}]"))
+            )
         )
     return tuple(pages)
 
@@ -164,7 +166,9 @@ def parse_blocks(raw: object) -> dict[str, Block]:
             raise RuleError(f"{where}.kind: expected 'static' or 'recs'")
         recs = _parse_recs(item.get("recs"), f"{where}.recs") if kind == "recs" else None
         blocks[str(block_id)] = Block(
-            id=str(block_id), template=_template(item.get("template"), f"{where}.template"), recs=recs
+            id=str(block_id),
+            template=_template(item.get("template"), f"{where}.template"),
+            recs=recs,
         )
     return blocks
 
@@ -184,7 +188,9 @@ def parse_slots(raw: object, blocks: Mapping[str, Block]) -> dict[str, str | Non
     return slots
 
 
-def _parse_rule(raw: Mapping[str, Any], order: int, where: str, blocks: Mapping[str, Block]) -> Rule:
+def _parse_rule(
+    raw: Mapping[str, Any], order: int, where: str, blocks: Mapping[str, Block]
+) -> Rule:
     rid = _str(raw, "id", where)
     when_raw = raw.get("when")
     when: Predicate | None = None
@@ -213,8 +219,10 @@ def _parse_rule(raw: Mapping[str, Any], order: int, where: str, blocks: Mapping[
     if cap_raw is not None:
         if not isinstance(cap_raw, Mapping):
             raise RuleError(f"{where}.cap: expected {{max, per_hours}}")
-        cap = Cap(int(_number(cap_raw, "max", f"{where}.cap", 1)),
-                  _number(cap_raw, "per_hours", f"{where}.cap", 24))
+        cap = Cap(
+            int(_number(cap_raw, "max", f"{where}.cap", 1)),
+            _number(cap_raw, "per_hours", f"{where}.cap", 24),
+        )
         needs_profile = True
     return Rule(
         id=rid,
@@ -270,6 +278,7 @@ def index_rules(rules: Sequence[Rule]) -> RuleIndex:
                 by_slot_page.setdefault((rule.slot, page_type), []).append(rule)
         else:
             by_slot_any.setdefault(rule.slot, []).append(rule)
+
     def merged(key: tuple[str, str], specific: list[Rule]) -> tuple[Rule, ...]:
         both = specific + by_slot_any.get(key[0], [])
         return tuple(sorted(both, key=lambda r: (-r.priority, r.order)))

@@ -7,7 +7,9 @@ encodes them compactly, `core.decide` reads them. Nothing here does I/O or reads
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 EVENT_TYPES: tuple[str, ...] = (
     "view",
@@ -93,3 +95,94 @@ def fresh(visitor_id: str, now: int) -> VisitorState:
     return VisitorState(
         visitor_id=visitor_id, created_at=now, updated_at=now, session_started_at=now
     )
+
+
+def copy_state(state: VisitorState) -> VisitorState:
+    """A deep copy written out by hand (copy.deepcopy is ~10x slower): folds never mutate input."""
+    return VisitorState(
+        visitor_id=state.visitor_id,
+        created_at=state.created_at,
+        updated_at=state.updated_at,
+        known_id=state.known_id,
+        visit_count=state.visit_count,
+        session_started_at=state.session_started_at,
+        session_pages=state.session_pages,
+        recent_items=list(state.recent_items),
+        interests={k: Counter(c.value, c.updated_at) for k, c in state.interests.items()},
+        counts={k: Counter(c.value, c.updated_at) for k, c in state.counts.items()},
+        events=[LoggedEvent(e.ts, e.type, e.item, e.category) for e in state.events],
+        cart=list(state.cart),
+        cart_changed_at=state.cart_changed_at,
+        purchases=list(state.purchases),
+        last_purchase_at=state.last_purchase_at,
+        exposures={k: list(v) for k, v in state.exposures.items()},
+        assignments=dict(state.assignments),
+        consent=state.consent,
+        revision=state.revision,
+    )
+
+
+def state_to_dict(state: VisitorState) -> dict[str, Any]:
+    """A JSON-ready dict of every field (spec cases, access requests, debugging)."""
+    return {
+        "visitor_id": state.visitor_id,
+        "created_at": state.created_at,
+        "updated_at": state.updated_at,
+        "known_id": state.known_id,
+        "visit_count": state.visit_count,
+        "session_started_at": state.session_started_at,
+        "session_pages": state.session_pages,
+        "recent_items": list(state.recent_items),
+        "interests": {k: [c.value, c.updated_at] for k, c in state.interests.items()},
+        "counts": {k: [c.value, c.updated_at] for k, c in state.counts.items()},
+        "events": [
+            {"ts": e.ts, "type": e.type, "item": e.item, "category": e.category}
+            for e in state.events
+        ],
+        "cart": list(state.cart),
+        "cart_changed_at": state.cart_changed_at,
+        "purchases": list(state.purchases),
+        "last_purchase_at": state.last_purchase_at,
+        "exposures": {k: list(v) for k, v in state.exposures.items()},
+        "assignments": dict(state.assignments),
+        "consent": state.consent,
+        "revision": state.revision,
+    }
+
+
+def state_from_dict(data: Mapping[str, Any]) -> VisitorState:
+    """The inverse of `state_to_dict` for trusted input; missing fields take their defaults."""
+    state = VisitorState(visitor_id=str(data["visitor_id"]))
+    for name in _SCALARS:
+        if name in data:
+            setattr(state, name, data[name])
+    state.recent_items = list(data.get("recent_items", []))
+    state.interests = _counters(data.get("interests", {}))
+    state.counts = _counters(data.get("counts", {}))
+    state.events = [
+        LoggedEvent(int(e["ts"]), str(e["type"]), e.get("item"), e.get("category"))
+        for e in data.get("events", [])
+    ]
+    state.cart = list(data.get("cart", []))
+    state.purchases = list(data.get("purchases", []))
+    state.exposures = {k: [int(t) for t in v] for k, v in data.get("exposures", {}).items()}
+    state.assignments = dict(data.get("assignments", {}))
+    return state
+
+
+def _counters(data: Mapping[str, Any]) -> dict[str, Counter]:
+    return {k: Counter(float(v), int(t)) for k, (v, t) in data.items()}
+
+
+_SCALARS = (
+    "created_at",
+    "updated_at",
+    "known_id",
+    "visit_count",
+    "session_started_at",
+    "session_pages",
+    "cart_changed_at",
+    "last_purchase_at",
+    "consent",
+    "revision",
+)

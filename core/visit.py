@@ -27,20 +27,26 @@ def _cookies(request: Mapping[str, Any]) -> Mapping[str, Any]:
     return cookies if isinstance(cookies, Mapping) else {}
 
 
-def _state(bundle: Bundle, request: Mapping[str, Any], key: bytes, now: int, fresh_id: str) -> tuple[VisitorState, bool]:
+def _state(
+    bundle: Bundle, request: Mapping[str, Any], key: bytes, now: int, fresh_id: str
+) -> tuple[VisitorState, bool]:
     raw = _cookies(request).get(STATE_COOKIE)
     value = raw if isinstance(raw, str) else None
     return cookie_mod.decode(value, key, now, fresh_id, bundle.settings), value is not None
 
 
-def _set_cookie(bundle: Bundle, state: VisitorState, profile: bool, had_cookie: bool, key: bytes, now: int) -> str | None:
+def _set_cookie(
+    bundle: Bundle, state: VisitorState, profile: bool, had_cookie: bool, key: bytes, now: int
+) -> str | None:
     """New cookie value; "" asks the edge to delete the cookie (consent withdrawn)."""
     if profile:
         return cookie_mod.encode(state, key, bundle.settings, now)
     return "" if had_cookie else None
 
 
-def handle_page(bundle: Bundle, request: Mapping[str, Any], cookie_key: bytes, now: int, fresh_id: str) -> dict[str, Any]:
+def handle_page(
+    bundle: Bundle, request: Mapping[str, Any], cookie_key: bytes, now: int, fresh_id: str
+) -> dict[str, Any]:
     """Decide a page: slot HTML (None keeps the default), cookie, events to forward."""
     state, had_cookie = _state(bundle, request, cookie_key, now, fresh_id)
     decision = decide(bundle, request, state, now)
@@ -50,8 +56,14 @@ def handle_page(bundle: Bundle, request: Mapping[str, Any], cookie_key: bytes, n
     return {
         "slots": {name: slot.html for name, slot in decision.slots.items()},
         "decisions": {
-            name: {"block": s.block, "rule": s.rule, "experiment": s.experiment,
-                   "variation": s.variation, "items": s.items, "error": s.error}
+            name: {
+                "block": s.block,
+                "rule": s.rule,
+                "experiment": s.experiment,
+                "variation": s.variation,
+                "items": s.items,
+                "error": s.error,
+            }
             for name, s in decision.slots.items()
         },
         "set_cookie": _set_cookie(bundle, state, profile, had_cookie, cookie_key, now),
@@ -75,14 +87,26 @@ def _event_error(index: int, event: object) -> str | None:
     return None
 
 
-def handle_events(bundle: Bundle, request: Mapping[str, Any], events: Sequence[Any], cookie_key: bytes, now: int, fresh_id: str) -> dict[str, Any]:
+def handle_events(
+    bundle: Bundle,
+    request: Mapping[str, Any],
+    events: Sequence[Any],
+    cookie_key: bytes,
+    now: int,
+    fresh_id: str,
+) -> dict[str, Any]:
     """Fold a beacon batch into the state at once; forward it only with consent."""
     state, had_cookie = _state(bundle, request, cookie_key, now, fresh_id)
     consent = consent_mod.resolve(request.get("consent"), bundle.consent)
     errors = [e for e in (_event_error(i, ev) for i, ev in enumerate(events)) if e is not None]
     if not consent.profile:
-        return {"set_cookie": _set_cookie(bundle, state, False, had_cookie, cookie_key, now),
-                "accepted": 0, "forward": [], "errors": errors, "mode": "contextual"}
+        return {
+            "set_cookie": _set_cookie(bundle, state, False, had_cookie, cookie_key, now),
+            "accepted": 0,
+            "forward": [],
+            "errors": errors,
+            "mode": "contextual",
+        }
     forward: list[dict[str, Any]] = []
     hidden = bundle.consent.sensitive - consent.sensitive_optins
     for index, event in enumerate(events):

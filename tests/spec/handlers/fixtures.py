@@ -139,7 +139,7 @@ def store_payload(version: int = 1, **overrides: Any) -> dict[str, Any]:
                 },
             },
             "cart_offer": {
-                "template": '<div class="cart-offer">Your cart misses you: free shipping today</div>'
+                "template": "<div class=\"cart-offer\">Free shipping on your cart today</div>"
             },
             "promo_a": {"template": '<div class="promo">A</div>'},
             "promo_b": {"template": '<div class="promo">B</div>'},

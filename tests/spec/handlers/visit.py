@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.fixtures import store_payload
+
 from core import bundle as bundle_mod
 from core import visit
-
-from handlers.fixtures import store_payload
 
 KEY = b"spec-cookie-key-0123456789abcdef"
 _CACHE: dict[str, bundle_mod.Bundle] = {}

@@ -1,0 +1,169 @@
+"""Tailor's behavioural operators: $count, $recency and $interest (docs/contracts.md).
+
+They read `events`, `now` and `interests` from the attribute map. An operand is parsed once
+into a `Window` or `Interest`; a malformed one parses to its list of problems, which
+validate() reports and evaluation treats like an unknown operator (false, even under $not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, cast
+
+from core.condition_values import NUMBER_TYPES
+
+COMPARE_KEYS: Final = ("eq", "gt", "gte", "lt", "lte")
+_WINDOW_KEYS: Final = frozenset(("event", "where", "within_hours"))
+_ALLOWED: Final = {
+    "$count": _WINDOW_KEYS | frozenset(COMPARE_KEYS),
+    "$recency": _WINDOW_KEYS,
+    "$interest": frozenset(("key",) + COMPARE_KEYS),
+}
+
+Compares = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A $count or $recency operand: which events, in which window, compared how."""
+
+    event: str | None
+    where: dict[str, Any] | None
+    within_hours: float | None
+    compares: Compares
+    exists: bool
+    """True for $recency: any matching event is enough."""
+
+
+@dataclass(frozen=True, slots=True)
+class Interest:
+    """A $interest operand."""
+
+    key: str
+    compares: Compares
+
+
+def _is_number(value: Any) -> bool:
+    return value.__class__ in NUMBER_TYPES and value == value
+
+
+def as_float(value: Any) -> float:
+    """A number as a float; an int too large for a double becomes an infinity, as in JS."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+
+
+def problems(op: str, operand: Any) -> list[str]:
+    """What is wrong with a behavioural operand, without location (validate adds it)."""
+    if operand.__class__ is not dict:
+        return [f"{op} expects an object"]
+    out: list[str] = []
+    allowed = _ALLOWED[op]
+    for key in operand:
+        if key not in allowed:
+            out.append(f"{op} has unknown field {key!r}")
+    for key in COMPARE_KEYS:
+        if key in operand and key in allowed and not _is_number(operand[key]):
+            out.append(f"{op}.{key} expects a number")
+    if op in ("$count", "$interest") and not any(k in operand for k in COMPARE_KEYS):
+        out.append(f"{op} needs at least one of eq, gt, gte, lt, lte")
+    if op == "$interest":
+        if operand.get("key").__class__ is not str:
+            out.append("$interest.key expects a string")
+        return out
+    if "event" in operand and operand["event"].__class__ is not str:
+        out.append(f"{op}.event expects a string")
+    if "where" in operand and operand["where"].__class__ is not dict:
+        out.append(f"{op}.where expects a condition object")
+    if "within_hours" in operand:
+        hours = operand["within_hours"]
+        if not _is_number(hours) or hours < 0:
+            out.append(f"{op}.within_hours expects a non-negative number")
+    return out
+
+
+def parse(op: str, operand: Any) -> Window | Interest | None:
+    """The parsed operand, or None when it has problems."""
+    if problems(op, operand):
+        return None
+    compares = tuple((k, as_float(operand[k])) for k in COMPARE_KEYS if k in operand)
+    if op == "$interest":
+        return Interest(operand["key"], compares)
+    hours = operand.get("within_hours")
+    return Window(
+        event=operand.get("event"),
+        where=operand.get("where"),
+        within_hours=None if hours is None else as_float(hours),
+        compares=compares,
+        exists=op == "$recency",
+    )
+
+
+def holds(value: float, compares: Compares) -> bool:
+    """All comparison keys hold for `value`."""
+    for key, bound in compares:
+        if key == "eq":
+            ok = value == bound
+        elif key == "gt":
+            ok = value > bound
+        elif key == "gte":
+            ok = value >= bound
+        elif key == "lt":
+            ok = value < bound
+        else:
+            ok = value <= bound
+        if not ok:
+            return False
+    return True
+
+
+def _since(ts: Any, since: float) -> bool:
+    """A numeric timestamp at or after `since` (a NaN or non-number never is)."""
+    return ts.__class__ in NUMBER_TYPES and bool(cast(float, ts) >= since)
+
+
+def window_test(
+    window: Window, attributes: Any, where: Callable[[dict[str, Any]], bool] | None
+) -> bool:
+    """$count / $recency over `attributes["events"]`; no clock means no event is in a window."""
+    if attributes.__class__ is not dict:
+        return holds(0.0, window.compares) if not window.exists else False
+    events: Any = attributes.get("events")
+    count = 0
+    if events.__class__ is list:
+        since: float | None = None
+        if window.within_hours is not None:
+            now: Any = attributes.get("now")
+            if now.__class__ in NUMBER_TYPES:
+                since = as_float(now) - window.within_hours * 3600.0
+        if window.within_hours is not None and since is None:
+            events = []
+        kind = window.event
+        event: Any
+        for event in events:
+            if event.__class__ is not dict:
+                continue
+            if kind is not None and event.get("type") != kind:
+                continue
+            if since is not None:
+                if not _since(event.get("ts"), since):
+                    continue
+            if where is not None and not where(event):
+                continue
+            if window.exists:
+                return True
+            count += 1
+    if window.exists:
+        return False
+    return holds(float(count), window.compares)
+
+
+def interest_test(interest: Interest, attributes: Any) -> bool:
+    """$interest: the decayed score for `key` (0.0 when absent) against the comparisons."""
+    scores = attributes.get("interests") if attributes.__class__ is dict else None
+    value: Any = scores.get(interest.key) if scores.__class__ is dict else None
+    score = as_float(value) if value.__class__ in NUMBER_TYPES else 0.0
+    return holds(score, interest.compares)
