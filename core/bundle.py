@@ -17,6 +17,7 @@ from core import segments as segments_mod
 from core.catalog import Catalog, CatalogError, load_catalog, load_item_list, load_neighbours
 from core.consent import ConsentPolicy, policy_from_dict
 from core.recommend import RecsData
+from core.render import FragmentCache
 from core.rules import (
     Block,
     PageType,
@@ -53,7 +54,8 @@ class Bundle:
     experiments: dict[str, experiments_mod.Experiment]
     holdout: experiments_mod.Holdout | None
     rule_count: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    fragments: FragmentCache = field(default_factory=FragmentCache)
+    """Rendered fragments of this bundle, memoised across requests."""
 
     def page_type(self, path: str) -> str | None:
         for page in self.pages:

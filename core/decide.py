@@ -21,6 +21,7 @@ from core import segments as segments_mod
 from core.bundle import Bundle
 from core.consent import ConsentDecision
 from core.recommend import RecsQuery, recommend
+from core.render import render_items, render_static
 from core.rules import Block, Rule
 from core.state import VisitorState
 
@@ -70,6 +71,7 @@ class _Request:
     item_index: int | None
     candidates: list[int]
     sensitive_excluded: frozenset[str]
+    values: dict[str, object] | None = None
 
 
 def _sensitive_excluded(bundle: Bundle, consent: ConsentDecision) -> frozenset[str]:
@@ -190,9 +192,12 @@ def _values(req: _Request) -> dict[str, object]:
 
 def _render(req: _Request, block: Block, decision: SlotDecision) -> str | None:
     """The block's HTML, or None when a recommendation block has nothing to show."""
-    values = _values(req)
+    if req.values is None:
+        req.values = _values(req)
+    values = req.values
+    cache = req.bundle.fragments
     if block.recs is None:
-        return block.template.render(values)
+        return render_static(cache, block, values)
     spec = block.recs
     catalog = req.bundle.catalog
     state = req.state
@@ -224,15 +229,11 @@ def _render(req: _Request, block: Block, decision: SlotDecision) -> str | None:
     picked = recommend(catalog, req.bundle.recs, query)
     if not picked:
         return None
-    parts = []
-    for position, i in enumerate(picked, start=1):
-        item_values: dict[str, object] = dict(catalog.values(i))
-        item_values["position"] = position
-        parts.append(spec.item_template.render(item_values))
     decision.items = [catalog.ids[i] for i in picked]
-    values["items"] = "".join(parts)
-    values["count"] = len(picked)
-    return block.template.render(values)
+    list_values = dict(values)
+    list_values["items"] = render_items(cache, block, spec, catalog, picked)
+    list_values["count"] = len(picked)
+    return block.template.render(list_values)
 
 
 def _choose(req: _Request, slot: str) -> SlotDecision:

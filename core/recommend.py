@@ -7,8 +7,9 @@ step and a popularity fallback follow, so a slot is always filled.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from core.catalog import Catalog, NeighbourTable
 
@@ -53,9 +54,20 @@ def _accumulate(
 ) -> None:
     if table is None or weight <= 0:
         return
+    k, size = table.k, table.size
+    limit = min(NEIGHBOURS_PER_SEED, k)
+    factor = weight * table.scale / 255.0
+    neighbours, quantized = table.neighbors, table.scores
+    get = scores.get
     for seed, seed_weight in zip(seeds, SEED_WEIGHTS, strict=False):
-        for neighbour, score in table.of(seed, NEIGHBOURS_PER_SEED):
-            scores[neighbour] = scores.get(neighbour, 0.0) + weight * seed_weight * score
+        start = seed * k
+        scale = factor * seed_weight
+        for neighbour, q in zip(
+            neighbours[start : start + limit], quantized[start : start + limit], strict=True
+        ):
+            if neighbour >= size:
+                break  # padding ends the list
+            scores[neighbour] = get(neighbour, 0.0) + scale * q
 
 
 def score_items(data: RecsData, query: RecsQuery) -> dict[int, float]:
@@ -114,7 +126,7 @@ def _diversify(
             if len(picked) >= count:
                 break
         return picked
-    pool = list(ordered)[: count * 4]
+    pool = list(islice(ordered, count * 4))
     top = pool[0][1] if pool and pool[0][1] > 0 else 1.0
     lam = query.mmr_lambda
     seen_categories: dict[int, int] = {}
@@ -137,29 +149,38 @@ def _diversify(
     return picked
 
 
+def _stream(
+    catalog: Catalog, data: RecsData, query: RecsQuery, scores: dict[int, float]
+) -> Iterator[tuple[int, float]]:
+    """Allowed items, best first: scored ones, then the ranked list, then popularity.
+
+    Lazy, so filters only touch the items actually needed to fill the slot.
+    """
+    used: set[int] = set()
+    floor = 0.0
+    for item, score in sorted(scores.items(), key=_by_score):
+        if _allowed(catalog, query, item):
+            used.add(item)
+            floor = min(floor, score)
+            yield item, score
+    rank = 0
+    for fallback in (_ranked_list(data, query), data.popular):
+        for item in fallback:
+            if item in used or not _allowed(catalog, query, item):
+                continue
+            used.add(item)
+            rank += 1
+            yield item, floor - rank * 1e-6
+
+
+def _by_score(pair: tuple[int, float]) -> tuple[float, int]:
+    return (-pair[1], pair[0])
+
+
 def recommend(catalog: Catalog, data: RecsData, query: RecsQuery) -> list[int]:
     """Up to `query.count` item indices, best first, never including excluded items.
 
     Order of sources: scored neighbours/candidates, then the segment or category list, then
     popularity (cold start), each filtered the same way.
     """
-    scores = score_items(data, query)
-    ordered: list[tuple[int, float]] = sorted(
-        ((i, s) for i, s in scores.items() if _allowed(catalog, query, i)),
-        key=lambda pair: (-pair[1], pair[0]),
-    )
-    used = {item for item, _ in ordered}
-    for fallback in (_ranked_list(data, query), data.popular):
-        if len(ordered) >= query.count * 4:
-            break
-        floor = ordered[-1][1] if ordered else 0.0
-        rank = 0
-        for item in fallback:
-            if item in used or not _allowed(catalog, query, item):
-                continue
-            used.add(item)
-            rank += 1
-            ordered.append((item, min(floor, 0.0) - rank * 1e-6))
-            if len(ordered) >= query.count * 4:
-                break
-    return _diversify(catalog, ordered, query)
+    return _diversify(catalog, _stream(catalog, data, query, score_items(data, query)), query)

@@ -1,0 +1,140 @@
+"""`tailor bench core`: per-decision latency of the reference bundle in CPython and Pyodide.
+
+The same workload (`run`) executes in this CPython process and, through `edge/pyrun.mjs`,
+in Pyodide under Node with the core installed from the edge artifact's wheel. Prints one
+JSON object with p50/p99 per decision in microseconds for both runtimes and the p99 cookie
+size. A decision here is the edge's whole Python work for a page: cookie decode, decide
+(consent, fold the page view, segments, rules, experiments, recommendations, rendering),
+cookie encode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KEY = b"bench-cookie-key-0123456789abcdef"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
+    """Build the reference bundle and time `handle_page` for every visitor, `rounds` times."""
+    from bench import reference
+    from core import bundle as bundle_mod
+    from core import cookie, fold, state, visit
+
+    started = time.perf_counter()
+    payload = reference.payload(seed)
+    built = time.perf_counter()
+    bundle = bundle_mod.load(payload)
+    loaded = time.perf_counter()
+    people = reference.visitors(count=visitors)
+    requests = []
+    for person in people:
+        first = person["events"][0]["ts"] if person["events"] else reference.T0
+        s = state.fresh(person["visitor"], first)
+        s = fold.fold_many(s, person["events"], reference.T0, bundle.settings, bundle.catalog.info)
+        value = cookie.encode(s, KEY, bundle.settings, reference.T0)
+        request = dict(person["request"])
+        request["cookies"] = {"tailor_s": value}
+        requests.append(request)
+    timings: list[float] = []
+    cookie_sizes: list[int] = []
+    decide_only: list[float] = []
+    now = reference.T0 + 60
+    for round_number in range(rounds):
+        for number, request in enumerate(requests):
+            t0 = time.perf_counter_ns()
+            result = visit.handle_page(bundle, request, KEY, now, f"fresh-{number}")
+            timings.append((time.perf_counter_ns() - t0) / 1000.0)
+            if round_number == 0 and result["set_cookie"]:
+                cookie_sizes.append(len(result["set_cookie"]))
+    from core import decide as decide_mod
+
+    for number, request in enumerate(requests):
+        s = cookie.decode(request["cookies"]["tailor_s"], KEY, now, f"f{number}", bundle.settings)
+        t0 = time.perf_counter_ns()
+        decide_mod.decide(bundle, request, s, now)
+        decide_only.append((time.perf_counter_ns() - t0) / 1000.0)
+    return {
+        "python": sys.version.split()[0],
+        "decisions": len(timings),
+        "p50_us": round(_percentile(timings, 0.5), 1),
+        "p90_us": round(_percentile(timings, 0.9), 1),
+        "p99_us": round(_percentile(timings, 0.99), 1),
+        "decide_only_p50_us": round(_percentile(decide_only, 0.5), 1),
+        "decide_only_p99_us": round(_percentile(decide_only, 0.99), 1),
+        "cookie_p99_bytes": int(_percentile([float(c) for c in cookie_sizes], 0.99)),
+        "cookie_max_bytes": max(cookie_sizes) if cookie_sizes else 0,
+        "bundle_build_ms": round((built - started) * 1000, 1),
+        "bundle_load_ms": round((loaded - built) * 1000, 1),
+        "rules": bundle.rule_count,
+        "segments": len(bundle.segments),
+        "items": len(bundle.catalog),
+    }
+
+
+def _pyodide(visitors: int, rounds: int) -> dict[str, Any]:
+    from build import edge_artifact
+
+    edge_artifact.main([])
+    command = [
+        "node",
+        os.path.join(ROOT, "edge", "pyrun.mjs"),
+        "--artifact",
+        os.path.join(ROOT, "dist", "edge"),
+        "--path",
+        ROOT,
+        "--module",
+        "bench.core",
+        "--call",
+        "run",
+        "--args",
+        json.dumps({"visitors": visitors, "rounds": rounds}),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip()[-2000:]}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tailor bench core", description=__doc__)
+    parser.add_argument("--visitors", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-pyodide", action="store_true", help="CPython only")
+    parser.add_argument("--json", action="store_true", help="print JSON only (the default)")
+    args = parser.parse_args(argv)
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    report: dict[str, Any] = {"benchmark": "core", "cpython": run(args.visitors, args.rounds)}
+    if not args.no_pyodide:
+        report["pyodide"] = _pyodide(args.visitors, args.rounds)
+        py = report["pyodide"]
+        if "p50_us" in py:
+            report["pyodide_over_cpython_p50"] = round(
+                py["p50_us"] / report["cpython"]["p50_us"], 2
+            )
+            report["targets"] = {
+                "pyodide_p50_le_100us": py["p50_us"] <= 100,
+                "pyodide_p99_le_500us": py["p99_us"] <= 500,
+                "cookie_p99_le_3000": py["cookie_p99_bytes"] <= 3000,
+            }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
