@@ -63,7 +63,7 @@ def _neighbours(rng: random.Random, cats: list[int], k: int) -> dict[str, Any]:
         by_cat.setdefault(c, []).append(i)
     indices: list[int] = []
     scores: list[int] = []
-    for i, c in enumerate(cats):
+    for c in cats:
         same = by_cat[c]
         row = [rng.choice(same) if rng.random() < 0.7 else rng.randrange(n) for _ in range(k)]
         indices += row

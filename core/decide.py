@@ -72,6 +72,7 @@ class _Request:
     candidates: list[int]
     sensitive_excluded: frozenset[str]
     values: dict[str, object] | None = None
+    segment_set: frozenset[str] = frozenset()
 
 
 def _sensitive_excluded(bundle: Bundle, consent: ConsentDecision) -> frozenset[str]:
@@ -239,8 +240,11 @@ def _render(req: _Request, block: Block, decision: SlotDecision) -> str | None:
 def _choose(req: _Request, slot: str) -> SlotDecision:
     """Walk the slot's rules in priority order; the first eligible one wins."""
     bundle = req.bundle
+    members = req.segment_set
     for rule in bundle.rules.candidates(slot, req.page_type):
         if rule.needs_profile and not req.profile:
+            continue
+        if rule.requires_segments is not None and rule.requires_segments.isdisjoint(members):
             continue
         if not rule.matches_page(req.page_type, req.path):
             continue
@@ -320,6 +324,7 @@ def decide(bundle: Bundle, request: Mapping[str, Any], state: VisitorState, now:
         membership = segments_mod.compute(
             bundle.segments, req.attributes, None, now, bundle.settings.half_life_hours
         )
+    req.segment_set = frozenset(membership.segments)
     slots: dict[str, SlotDecision] = {}
     exposures: list[dict[str, Any]] = []
     page_slots = request.get("page_slots")

@@ -79,6 +79,8 @@ class Rule:
     experiment: str | None
     cap: Cap | None
     needs_profile: bool
+    requires_segments: frozenset[str] | None = None
+    """The rule can only match a visitor in one of these segments (None: no such need)."""
 
     def matches_page(self, page_type: str | None, path: str) -> bool:
         if not self.page_types and not self.path_patterns:
@@ -86,6 +88,39 @@ class Rule:
         if page_type is not None and page_type in self.page_types:
             return True
         return any(p.match(path) for p in self.path_patterns)
+
+
+def required_segments(condition: object) -> frozenset[str] | None:
+    """Segments of which a visitor must be in at least one for `condition` to hold.
+
+    Read off the condition's shape ({"segments": "x"}, $in, $all, $elemMatch-free forms,
+    and the conjuncts of $and) so the rule walk can skip a rule with one set intersection.
+    None when the condition does not pin segments down.
+    """
+    if not isinstance(condition, Mapping):
+        return None
+    found: frozenset[str] | None = None
+    for key, value in condition.items():
+        need: frozenset[str] | None = None
+        if key == "segments":
+            if isinstance(value, str):
+                need = frozenset({value})
+            elif isinstance(value, Mapping) and len(value) == 1:
+                ((op, operand),) = value.items()
+                if op in ("$in", "$all", "$eq") and isinstance(operand, list) and operand:
+                    strings = [v for v in operand if isinstance(v, str)]
+                    if len(strings) == len(operand):
+                        need = frozenset(strings[:1] if op == "$all" else strings)
+                elif op == "$eq" and isinstance(operand, str):
+                    need = frozenset({operand})
+        elif key == "$and" and isinstance(value, list):
+            for part in value:
+                sub = required_segments(part)
+                if sub is not None and (need is None or len(sub) < len(need)):
+                    need = sub
+        if need is not None and (found is None or len(need) < len(found)):
+            found = need
+    return found
 
 
 def _str(raw: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
@@ -237,6 +272,7 @@ def _parse_rule(
         experiment=experiment if isinstance(experiment, str) else None,
         cap=cap,
         needs_profile=needs_profile,
+        requires_segments=required_segments(when_raw),
     )
 
 
