@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from core import tcf
@@ -77,7 +78,11 @@ def policy_from_dict(data: Mapping[str, Any] | None) -> ConsentPolicy:
 
 @dataclass(frozen=True)
 class ConsentDecision:
-    """What this request may do with the visitor's data."""
+    """What this request may do with the visitor's data.
+
+    `purposes` are the purposes the winning source records (empty for a TC string that
+    lacks the policy's vendor); GPC does not erase them, it only gates profile and share.
+    """
 
     profile: bool
     store: bool
@@ -121,8 +126,10 @@ def _ids(text: str) -> frozenset[int] | None:
     return frozenset(out)
 
 
+@lru_cache(maxsize=256)
 def parse_cookie(value: str | None) -> CookieChoice | None:
-    """The choice a consent cookie records, or None when absent or unreadable."""
+    """The choice a consent cookie records, or None when absent or unreadable (cached:
+    few distinct values exist and `CookieChoice` is immutable)."""
     if not value:
         return None
     text = value.strip()

@@ -21,12 +21,12 @@ Order of checks in `assign`, and why:
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from core import bandit
+from core import bandit, conditions
 from core.bandit import Arm
 from core.hashing import bucket
 
@@ -79,18 +79,11 @@ class Holdout:
 
 
 def _default_compile(condition: Any) -> Condition:
-    """Validate and compile with `core.conditions` (loaded lazily: a sibling module)."""
-    module = importlib.import_module("core.conditions")
-    validate = getattr(module, "validate", None)
-    problems = validate(condition) if validate is not None else []
+    """Validate and compile with `core.conditions`, the language rules and segments share."""
+    problems = conditions.validate(condition)
     if problems:
-        raise ValueError(f"when: {'; '.join(str(p) for p in problems)}")
-    compiled = getattr(module, "compile", None)
-    if compiled is not None:
-        result: Condition = compiled(condition)
-        return result
-    evaluate = module.evaluate
-    return lambda attributes: bool(evaluate(condition, attributes))
+        raise ValueError(f"when: {'; '.join(problems)}")
+    return conditions.compile(condition)
 
 
 def experiment_from_dict(
@@ -168,7 +161,28 @@ def parse_experiments(
         if experiment.id in parsed:
             raise ExperimentError(f"experiments[{i}]: duplicate experiment id {experiment.id!r}")
         parsed[experiment.id] = experiment
+    _check_layers(parsed.values())
     return parsed
+
+
+def _check_layers(experiments: Iterable[Experiment]) -> None:
+    """Experiments sharing a layer must own disjoint slices, or exclusivity would break."""
+    by_layer: dict[str, list[Experiment]] = {}
+    for experiment in experiments:
+        if experiment.layer is not None:
+            by_layer.setdefault(experiment.layer, []).append(experiment)
+    for layer, members in by_layer.items():
+        owner: Experiment | None = None  # the member whose slice reaches furthest so far
+        for experiment in sorted(members, key=lambda e: e.range):
+            start, end = experiment.range
+            if start == end:
+                continue  # an empty slice holds nobody
+            if owner is not None and start < owner.range[1]:
+                raise ExperimentError(
+                    f"experiments {owner.id} and {experiment.id} overlap in layer {layer!r}"
+                )
+            if owner is None or end > owner.range[1]:
+                owner = experiment
 
 
 def referenced_blocks(experiment: Experiment) -> list[str]:
@@ -232,10 +246,15 @@ def bucket_ranges(weights: Sequence[float]) -> list[tuple[float, float]]:
     return ranges
 
 
+@lru_cache(maxsize=256)
+def _cached_ranges(weights: tuple[float, ...]) -> tuple[tuple[float, float], ...]:
+    return tuple(bucket_ranges(weights))
+
+
 def choose_weighted(experiment: Experiment, visitor_id: str) -> str:
     """The A/B variation from the seed hash and the weight ranges."""
     n = bucket(experiment.seed, visitor_id)
-    ranges = bucket_ranges([v.weight for v in experiment.variations])
+    ranges = _cached_ranges(tuple(v.weight for v in experiment.variations))
     for variation, (start, end) in zip(experiment.variations, ranges, strict=True):
         if start <= n < end:
             return variation.id
