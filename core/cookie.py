@@ -10,8 +10,8 @@ Payload, version 1 (uvarint = LEB128; svarint = zigzag LEB128)::
             T updated_at | S visitor_id | O known_id | O consent | uvarint visit_count
             T session_started_at | uvarint session_pages | uvarint revision
             list recent_items S | list interests (S key, Q value, T updated_at)
-            list counts (u8 type code, Q value, T updated_at)
-            list events (u8 type code, D ts, O item, O category)
+            list counts (uvarint type code, Q value, T updated_at)
+            list events (uvarint type code, D ts, O item, O category)
             list cart S | T cart_changed_at | list purchases S | T last_purchase_at
             list exposures (S block, list D times) | list assignments (S experiment, S variation)
 
@@ -25,6 +25,10 @@ indexes into ``state.EVENT_TYPES``. Encoding does not compress unless asked (zli
 may differ between zlib builds, and cookies should be byte-identical in CPython and
 Pyodide); decoding accepts both forms.
 
+``list X`` is a uvarint count followed by that many X. When a state is over
+`settings.cookie_max_bytes`, `encode` evicts in the order given by `_evict_one` (oldest logged
+events first). Decoding checks the signature before it parses anything.
+
 Sessions are not this module's business: ``decode`` returns exactly what was encoded and
 ``core.fold.touch`` starts new sessions.
 """
@@ -32,9 +36,7 @@ Sessions are not this module's business: ``decode`` returns exactly what was enc
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
-import math
 import re
 import zlib
 from typing import TypeVar
@@ -63,26 +65,57 @@ def encode(
 ) -> str:
     """The cookie value for `state`, at most `settings.cookie_max_bytes` characters.
 
-    Lists are first cut to the settings' bounds, then data is evicted one piece at a time,
-    least valuable first (see `_evict_one`), until the value fits. If even the visitor id
-    alone cannot fit, it is shortened; if nothing fits at all the result is "" (which
-    decodes to a fresh visitor).
+    Lists are first cut to the settings' bounds; if the value is still too long, the fewest
+    pieces of data are evicted, least valuable first (the order of `_evict_one`), found by
+    doubling then bisecting the count so a far-too-big state costs ~2 log2(n) encodings. If
+    even the visitor id alone cannot fit, it is halved until it does (never to ""); if
+    nothing fits at all the result is "" (which decodes to a fresh visitor).
     """
     limit = settings.cookie_max_bytes
-    work = _bounded(state, settings, now)
+    base = state if _within(state, settings) else _bounded(state, settings, now)
+    value = pack(_payload(base, compress), key)
+    if len(value) <= limit:
+        return value
+    half_life = settings.half_life_hours
+    low, high, at_low = 0, 1, base  # `at_low`: the state after `low` evictions (too big)
     while True:
+        work, exhausted = _evicted(at_low, high - low, now, half_life)
         value = pack(_payload(work, compress), key)
         if len(value) <= limit:
-            return value
-        if not _evict_one(work, now, settings.half_life_hours):
             break
-    while work.visitor_id:
+        if exhausted:
+            return _shortened(work, key, limit, compress)
+        low, high, at_low = high, high * 2, work
+    while high - low > 1:
+        middle = (low + high) // 2
+        candidate, _ = _evicted(at_low, middle - low, now, half_life)
+        packed = pack(_payload(candidate, compress), key)
+        if len(packed) <= limit:
+            high, value = middle, packed
+        else:
+            low, at_low = middle, candidate
+    return value
+
+
+def _evicted(
+    base: VisitorState, count: int, now: int, half_life: float
+) -> tuple[VisitorState, bool]:
+    """A copy of `base` with `count` more pieces evicted; True when nothing was left."""
+    work = copy_state(base)
+    for _ in range(count):
+        if not _evict_one(work, now, half_life):
+            return work, True
+    return work, False
+
+
+def _shortened(work: VisitorState, key: bytes, limit: int, compress: bool) -> str:
+    """Last resort for an enormous visitor id: halve it until the value fits, else ""."""
+    while len(work.visitor_id) > 1:  # never down to "": an id-less cookie is no use
         work.visitor_id = work.visitor_id[: len(work.visitor_id) // 2]
         value = pack(_payload(work, compress), key)
         if len(value) <= limit:
             return value
-    value = pack(_payload(work, compress), key)
-    return value if len(value) <= limit else ""
+    return ""
 
 
 def decode(
@@ -102,7 +135,7 @@ def decode(
 
 def pack(payload: bytes, key: bytes) -> str:
     """Sign a payload: base64url(payload) "." base64url(truncated HMAC-SHA256)."""
-    mac = hmac.new(key, payload, hashlib.sha256).digest()[:SIG_BYTES]
+    mac = hmac.digest(key, payload, "sha256")[:SIG_BYTES]
     return _b64encode(payload) + "." + _b64encode(mac)
 
 
@@ -115,7 +148,7 @@ def unpack(value: str, key: bytes) -> bytes | None:
     mac = _b64decode(sig)
     if payload is None or mac is None or len(mac) != SIG_BYTES:
         return None
-    expected = hmac.new(key, payload, hashlib.sha256).digest()[:SIG_BYTES]
+    expected = hmac.digest(key, payload, "sha256")[:SIG_BYTES]
     return payload if hmac.compare_digest(mac, expected) else None
 
 
@@ -129,122 +162,103 @@ def _b64decode(text: str) -> bytes | None:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _clamp(n: int) -> int:
-    return n if n > 0 else 0
+def _zz(n: int) -> int:
+    """Zigzag: signed to unsigned, small magnitudes stay small."""
+    return n << 1 if n >= 0 else ((-n) << 1) - 1
 
 
-class _Writer:
-    """Appends varints; strings go to a table emitted ahead of the fields that use them."""
+def _unzz(n: int) -> int:
+    return n >> 1 if not n & 1 else -((n + 1) >> 1)
 
-    def __init__(self, created_at: int) -> None:
-        self.created_at = created_at
-        self.out = bytearray()
-        self.strings: dict[str, int] = {}
 
-    def uint(self, n: int) -> None:
-        n = _clamp(n)
-        out = self.out
+def _varints(nums: list[int], out: bytearray) -> bytearray:
+    append = out.append
+    for n in nums:
         while n > 0x7F:
-            out.append((n & 0x7F) | 0x80)
+            append((n & 0x7F) | 0x80)
             n >>= 7
-        out.append(n)
+        append(n)
+    return out
 
-    def sint(self, n: int) -> None:
-        self.uint(n << 1 if n >= 0 else ((-n) << 1) - 1)
 
-    def time(self, t: int) -> None:
-        if t == 0:
-            self.uint(0)
-        else:
-            d = t - self.created_at
-            self.uint((d << 1 if d >= 0 else ((-d) << 1) - 1) + 1)
-
-    def times(self, ts: list[int]) -> None:
-        self.uint(len(ts))
-        prev = self.created_at
-        for t in ts:
-            self.sint(t - prev)
-            prev = t
-
-    def index(self, s: str) -> int:
-        index = self.strings.get(s)
-        if index is None:
-            index = self.strings[s] = len(self.strings)
-        return index
-
-    def ref(self, s: str) -> None:
-        self.uint(self.index(s))
-
-    def opt(self, s: str | None) -> None:
-        self.uint(0 if s is None else self.index(s) + 1)
-
-    def value(self, v: float) -> None:
-        if math.isnan(v):
-            v = 0.0
-        v = min(max(v, -VALUE_LIMIT), VALUE_LIMIT)
-        self.sint(round(v * SCALE))
-
-    def counter(self, c: Counter) -> None:
-        self.value(c.value)
-        self.time(c.updated_at)
+def _quantize(v: float) -> int:
+    if v != v:  # NaN
+        return 0
+    return _zz(round(min(max(v, -VALUE_LIMIT), VALUE_LIMIT) * SCALE))
 
 
 def _payload(s: VisitorState, compress: bool) -> bytes:
-    w = _Writer(s.created_at)
-    w.time(s.updated_at)
-    w.ref(s.visitor_id)
-    w.opt(s.known_id)
-    w.opt(s.consent)
-    w.uint(s.visit_count)
-    w.time(s.session_started_at)
-    w.uint(s.session_pages)
-    w.uint(s.revision)
-    w.uint(len(s.recent_items))
-    for item in s.recent_items:
-        w.ref(item)
-    w.uint(len(s.interests))
+    """Serialise the fields as one list of unsigned ints (see the module doc for the order)."""
+    created = s.created_at
+    strings: dict[str, int] = {}
+    ref = strings.setdefault  # ref(text, len(strings)): the text's index, added if new
+    nums: list[int] = []
+    put = nums.append
+
+    def opt(text: str | None) -> int:
+        return 0 if text is None else ref(text, len(strings)) + 1
+
+    def when(t: int) -> int:
+        if t == 0:
+            return 0
+        d = t - created
+        return (d << 1 if d >= 0 else ((-d) << 1) - 1) + 1
+
+    put(when(s.updated_at))
+    put(ref(s.visitor_id, 0))
+    put(opt(s.known_id))
+    put(opt(s.consent))
+    put(max(0, s.visit_count))
+    put(when(s.session_started_at))
+    put(max(0, s.session_pages))
+    put(max(0, s.revision))
+    put(len(s.recent_items))
+    nums += [ref(item, len(strings)) for item in s.recent_items]
+    put(len(s.interests))
     for name, c in s.interests.items():
-        w.ref(name)
-        w.counter(c)
-    counts = [(k, c) for k, c in s.counts.items() if k in _CODES]
-    w.uint(len(counts))
-    for name, c in counts:
-        w.uint(_CODES[name])
-        w.counter(c)
+        nums += (ref(name, len(strings)), _quantize(c.value), when(c.updated_at))
+    counts = [(_CODES[k], c) for k, c in s.counts.items() if k in _CODES]
+    put(len(counts))
+    for code, c in counts:
+        nums += (code, _quantize(c.value), when(c.updated_at))
     events = [e for e in s.events if e.type in _CODES]
-    w.uint(len(events))
-    prev = s.created_at
+    put(len(events))
+    prev = created
+    codes = _CODES
     for e in events:
-        w.uint(_CODES[e.type])
-        w.sint(e.ts - prev)
+        d = e.ts - prev
         prev = e.ts
-        w.opt(e.item)
-        w.opt(e.category)
-    w.uint(len(s.cart))
-    for item in s.cart:
-        w.ref(item)
-    w.time(s.cart_changed_at)
-    w.uint(len(s.purchases))
-    for item in s.purchases:
-        w.ref(item)
-    w.time(s.last_purchase_at)
-    w.uint(len(s.exposures))
-    for block, ts in s.exposures.items():
-        w.ref(block)
-        w.times(ts)
-    w.uint(len(s.assignments))
+        item, category = e.item, e.category
+        nums += (
+            codes[e.type],
+            d << 1 if d >= 0 else ((-d) << 1) - 1,
+            0 if item is None else ref(item, len(strings)) + 1,
+            0 if category is None else ref(category, len(strings)) + 1,
+        )
+    for items, at in ((s.cart, s.cart_changed_at), (s.purchases, s.last_purchase_at)):
+        put(len(items))
+        nums += [ref(item, len(strings)) for item in items]
+        put(when(at))
+    put(len(s.exposures))
+    for block, times in s.exposures.items():
+        put(ref(block, len(strings)))
+        put(len(times))
+        prev = created
+        for t in times:
+            put(_zz(t - prev))
+            prev = t
+    put(len(s.assignments))
     for experiment, variation in s.assignments.items():
-        w.ref(experiment)
-        w.ref(variation)
-    fields = bytes(w.out)
-    head = _Writer(0)
-    head.sint(s.created_at)
-    head.uint(len(w.strings))
-    for text in w.strings:  # dicts keep insertion order: index order
+        nums += (ref(experiment, len(strings)), ref(variation, len(strings)))
+    head = _varints([_zz(created), len(strings)], bytearray())
+    for text in strings:  # insertion order is index order
         raw = text.encode("utf-8", "surrogatepass")
-        head.uint(len(raw))
-        head.out += raw
-    body = bytes(head.out) + fields
+        if len(raw) < 0x80:
+            head.append(len(raw))
+        else:
+            _varints([len(raw)], head)
+        head += raw
+    body = bytes(_varints(nums, head))
     flags = 0
     if compress:
         packed = zlib.compress(body, 9)
@@ -253,59 +267,15 @@ def _payload(s: VisitorState, compress: bool) -> bytes:
     return bytes((VERSION, flags)) + body
 
 
-class _Reader:
-    """Reads what `_Writer` wrote; any malformation raises (and `decode` turns that into None)."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
-        self.created_at = 0
-        self.strings: list[str] = []
-
-    def uint(self) -> int:
-        result = shift = 0
-        data = self.data
-        while True:
-            byte = data[self.pos]
-            self.pos += 1
-            result |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                return result
-            shift += 7
-            if shift > 70:
-                raise ValueError("varint too long")
-
-    def sint(self) -> int:
-        n = self.uint()
-        return n >> 1 if not n & 1 else -((n + 1) >> 1)
-
-    def time(self) -> int:
-        n = self.uint()
-        if n == 0:
-            return 0
-        n -= 1
-        return self.created_at + (n >> 1 if not n & 1 else -((n + 1) >> 1))
-
-    def times(self) -> list[int]:
-        out: list[int] = []
-        prev = self.created_at
-        for _ in range(self.uint()):
-            prev += self.sint()
-            out.append(prev)
-        return out
-
-    def ref(self) -> str:
-        return self.strings[self.uint()]
-
-    def opt(self) -> str | None:
-        n = self.uint()
-        return None if n == 0 else self.strings[n - 1]
-
-    def counter(self) -> Counter:
-        return Counter(self.sint() / SCALE, self.time())
-
-    def etype(self) -> str:
-        return EVENT_TYPES[self.uint()]
+def _uvarint(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return result, pos
+        shift += 7
 
 
 def _decode(value: str | None, key: bytes, now: int, settings: Settings) -> VisitorState | None:
@@ -322,69 +292,115 @@ def _decode(value: str | None, key: bytes, now: int, settings: Settings) -> Visi
         body = inflater.decompress(body, MAX_INFLATED)
         if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
             return None
-    state = _parse(_Reader(body))
+    state = _parse(body)
     limit = now + FUTURE_SKEW_SECONDS
     if max(state.created_at, state.updated_at, state.session_started_at) > limit:
         return None
     return state
 
 
-def _parse(r: _Reader) -> VisitorState:
-    r.created_at = r.sint()
-    for _ in range(r.uint()):
-        size = r.uint()
-        raw = r.data[r.pos : r.pos + size]
-        if len(raw) != size:
+def _parse(body: bytes) -> VisitorState:
+    """The inverse of `_payload`; any malformation raises (`decode` turns that into None)."""
+    raw_created, pos = _uvarint(body, 0)
+    created = _unzz(raw_created)
+    count, pos = _uvarint(body, pos)
+    strings: list[str] = []
+    for _ in range(count):
+        size = body[pos]
+        if size < 0x80:
+            pos += 1
+        else:
+            size, pos = _uvarint(body, pos)
+        if pos + size > len(body):
             raise ValueError("truncated string")
-        r.pos += size
-        r.strings.append(raw.decode("utf-8", "surrogatepass"))
-    s = VisitorState(visitor_id="", created_at=r.created_at)
-    s.updated_at = r.time()
-    s.visitor_id = r.ref()
-    s.known_id = r.opt()
-    s.consent = r.opt()
-    s.visit_count = r.uint()
-    s.session_started_at = r.time()
-    s.session_pages = r.uint()
-    s.revision = r.uint()
-    s.recent_items = [r.ref() for _ in range(r.uint())]
-    for _ in range(r.uint()):
-        name = r.ref()
-        s.interests[name] = r.counter()
-    for _ in range(r.uint()):
-        etype = r.etype()
-        s.counts[etype] = r.counter()
-    prev = r.created_at
-    for _ in range(r.uint()):
-        etype = r.etype()
-        prev += r.sint()
-        s.events.append(LoggedEvent(prev, etype, r.opt(), r.opt()))
-    s.cart = [r.ref() for _ in range(r.uint())]
-    s.cart_changed_at = r.time()
-    s.purchases = [r.ref() for _ in range(r.uint())]
-    s.last_purchase_at = r.time()
-    for _ in range(r.uint()):
-        block = r.ref()
-        s.exposures[block] = r.times()
-    for _ in range(r.uint()):
-        experiment = r.ref()
-        s.assignments[experiment] = r.ref()
-    if r.pos != len(r.data):
-        raise ValueError("trailing bytes")
+        strings.append(body[pos : pos + size].decode("utf-8", "surrogatepass"))
+        pos += size
+    nums: list[int] = []
+    put = nums.append
+    n = shift = 0
+    for byte in body[pos:]:
+        if byte & 0x80:
+            n |= (byte & 0x7F) << shift
+            shift += 7
+        else:
+            put(n | (byte << shift))
+            n = shift = 0
+    if shift:
+        raise ValueError("truncated varint")
+    rest = iter(nums)
+    nxt = rest.__next__
+    optional: list[str | None] = [None, *strings]  # optional[n]: None for 0, else string n-1
+
+    def when() -> int:
+        t = nxt() - 1
+        return 0 if t < 0 else created + (t >> 1 if not t & 1 else -((t + 1) >> 1))
+
+    def counter() -> Counter:
+        q = nxt()
+        return Counter((q >> 1 if not q & 1 else -((q + 1) >> 1)) / SCALE, when())
+
+    s = VisitorState(visitor_id="", created_at=created)
+    s.updated_at = when()
+    s.visitor_id = strings[nxt()]
+    s.known_id = optional[nxt()]
+    s.consent = optional[nxt()]
+    s.visit_count = nxt()
+    s.session_started_at = when()
+    s.session_pages = nxt()
+    s.revision = nxt()
+    s.recent_items = [strings[nxt()] for _ in range(nxt())]
+    s.interests = {strings[nxt()]: counter() for _ in range(nxt())}
+    s.counts = {EVENT_TYPES[nxt()]: counter() for _ in range(nxt())}
+    prev = created
+    events = s.events
+    for _ in range(nxt()):
+        etype = EVENT_TYPES[nxt()]
+        d = nxt()
+        prev += d >> 1 if not d & 1 else -((d + 1) >> 1)
+        events.append(LoggedEvent(prev, etype, optional[nxt()], optional[nxt()]))
+    s.cart = [strings[nxt()] for _ in range(nxt())]
+    s.cart_changed_at = when()
+    s.purchases = [strings[nxt()] for _ in range(nxt())]
+    s.last_purchase_at = when()
+    for _ in range(nxt()):
+        block = strings[nxt()]
+        times = s.exposures[block] = []
+        prev = created
+        for _ in range(nxt()):
+            prev += _unzz(nxt())
+            times.append(prev)
+    for _ in range(nxt()):
+        experiment = strings[nxt()]
+        s.assignments[experiment] = strings[nxt()]
+    if next(rest, None) is not None:
+        raise ValueError("trailing data")
     return s
+
+
+def _within(s: VisitorState, settings: Settings) -> bool:
+    """True when no list exceeds its settings bound (the common case: no copy needed)."""
+    per_block = settings.exposures_per_block_max
+    return (
+        len(s.recent_items) <= settings.recent_items_max
+        and len(s.purchases) <= settings.purchases_max
+        and len(s.cart) <= settings.cart_max
+        and len(s.events) <= settings.event_log_max
+        and len(s.interests) <= settings.interests_max
+        and all(0 < len(ts) <= per_block for ts in s.exposures.values())
+    )
 
 
 def _bounded(state: VisitorState, settings: Settings, now: int) -> VisitorState:
     """A copy cut to the settings' list bounds (newest kept), the first step of fitting."""
     s = copy_state(state)
-    s.recent_items = s.recent_items[: _clamp(settings.recent_items_max)]
-    s.purchases = s.purchases[: _clamp(settings.purchases_max)]
+    s.recent_items = s.recent_items[: max(0, settings.recent_items_max)]
+    s.purchases = s.purchases[: max(0, settings.purchases_max)]
     s.cart = _tail(s.cart, settings.cart_max)
     s.events = _tail([e for e in s.events if e.type in _CODES], settings.event_log_max)
     per_block = settings.exposures_per_block_max
     s.exposures = {b: kept for b, ts in s.exposures.items() if (kept := _tail(ts, per_block))}
     s.counts = {k: c for k, c in s.counts.items() if k in _CODES}
-    while len(s.interests) > _clamp(settings.interests_max):
+    while len(s.interests) > max(0, settings.interests_max):
         del s.interests[_weakest(s.interests, now, settings.half_life_hours)]
     return s
 
