@@ -56,6 +56,16 @@ class Bundle:
     rule_count: int = 0
     fragments: FragmentCache = field(default_factory=FragmentCache)
     """Rendered fragments of this bundle, memoised across requests."""
+    contextual: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict)
+    """Contextual decisions by context key (see `core.visit`), memoised across requests."""
+
+    @property
+    def contextual_reads_now(self) -> bool:
+        """Whether a decision without profile consent can depend on the exact time."""
+        return self.rules.contextual_reads_now or any(
+            isinstance(s, segments_mod.RuleSegment) and s.reads_now and not s.needs_profile
+            for s in self.segments
+        )
 
     def page_type(self, path: str) -> str | None:
         for page in self.pages:

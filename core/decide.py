@@ -304,9 +304,19 @@ def _exposure(req: _Request, slot: SlotDecision) -> dict[str, Any]:
     }
 
 
-def decide(bundle: Bundle, request: Mapping[str, Any], state: VisitorState, now: int) -> Decision:
-    """Decide every slot of the page; `Decision.state` is the visitor's new state."""
-    consent = consent_mod.resolve(request.get("consent"), bundle.consent)
+def decide(
+    bundle: Bundle,
+    request: Mapping[str, Any],
+    state: VisitorState,
+    now: int,
+    consent: ConsentDecision | None = None,
+) -> Decision:
+    """Decide every slot of the page; `Decision.state` is the visitor's new state.
+
+    `consent` may be passed when the caller already resolved it from `request["consent"]`.
+    """
+    if consent is None:
+        consent = consent_mod.resolve(request.get("consent"), bundle.consent)
     req, events = _build(bundle, request, state, now, consent)
     holdout = consent.profile and experiments_mod.in_holdout(bundle.holdout, req.state.visitor_id)
     if consent.profile:

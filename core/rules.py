@@ -81,6 +81,8 @@ class Rule:
     needs_profile: bool
     requires_segments: frozenset[str] | None = None
     """The rule can only match a visitor in one of these segments (None: no such need)."""
+    reads_now: bool = False
+    """The condition reads the clock attribute `now` (so its answer can change by the second)."""
 
     def matches_page(self, page_type: str | None, path: str) -> bool:
         if not self.page_types and not self.path_patterns:
@@ -230,12 +232,15 @@ def _parse_rule(
     when_raw = raw.get("when")
     when: Predicate | None = None
     needs_profile = raw.get("needs") == "profile"
+    reads_now = False
     if when_raw is not None:
         problems = conditions.validate(when_raw)
         if problems:
             raise RuleError(f"{where}.when (rule {rid}): {'; '.join(problems)}")
         when = conditions.compile(when_raw)
-        needs_profile = needs_profile or bool(conditions.referenced_paths(when_raw) & PROFILE_PATHS)
+        paths = conditions.referenced_paths(when_raw)
+        needs_profile = needs_profile or bool(paths & PROFILE_PATHS)
+        reads_now = "now" in paths
     block = raw.get("block")
     rotate = raw.get("rotate") or []
     if not isinstance(rotate, list):
@@ -273,6 +278,7 @@ def _parse_rule(
         cap=cap,
         needs_profile=needs_profile,
         requires_segments=required_segments(when_raw),
+        reads_now=reads_now,
     )
 
 
@@ -298,6 +304,8 @@ class RuleIndex:
 
     by_slot_page: Mapping[tuple[str, str], tuple[Rule, ...]]
     by_slot_any: Mapping[str, tuple[Rule, ...]]
+    contextual_reads_now: bool = False
+    """Some rule usable without profile consent reads `now`."""
 
     def candidates(self, slot: str, page_type: str | None) -> Sequence[Rule]:
         merged = self.by_slot_page.get((slot, page_type or ""))
@@ -322,4 +330,5 @@ def index_rules(rules: Sequence[Rule]) -> RuleIndex:
     return RuleIndex(
         by_slot_page={k: merged(k, v) for k, v in by_slot_page.items()},
         by_slot_any={k: tuple(v) for k, v in by_slot_any.items()},
+        contextual_reads_now=any(r.reads_now and not r.needs_profile for r in rules),
     )

@@ -31,6 +31,7 @@ class RuleSegment:
     id: str
     when: Predicate
     needs_profile: bool
+    reads_now: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,11 @@ def _parse_rule(raw: Mapping[str, Any], sid: str, where: str) -> RuleSegment:
     problems = conditions.validate(when)
     if problems:
         raise SegmentError(f"{where}.when ({sid}): {'; '.join(problems)}")
-    needs_profile = bool(conditions.referenced_paths(when) & (PROFILE_PATHS | {"segments"}))
-    return RuleSegment(id=sid, when=conditions.compile(when), needs_profile=needs_profile)
+    paths = conditions.referenced_paths(when)
+    needs_profile = bool(paths & (PROFILE_PATHS | {"segments"}))
+    return RuleSegment(
+        id=sid, when=conditions.compile(when), needs_profile=needs_profile, reads_now="now" in paths
+    )
 
 
 def _parse_centroid(raw: Mapping[str, Any], sid: str, where: str) -> CentroidModel:

@@ -13,9 +13,10 @@ from typing import Any
 from core import consent as consent_mod
 from core import cookie as cookie_mod
 from core import fold as fold_mod
+from core.attributes import referrer_host
 from core.bundle import Bundle
-from core.decide import decide
-from core.state import EVENT_TYPES, VisitorState
+from core.decide import Decision, decide
+from core.state import EVENT_TYPES, VisitorState, fresh
 
 STATE_COOKIE = "tailor_s"
 CONSENT_COOKIE = "tailor_consent"
@@ -44,15 +45,38 @@ def _set_cookie(
     return "" if had_cookie else None
 
 
-def handle_page(
-    bundle: Bundle, request: Mapping[str, Any], cookie_key: bytes, now: int, fresh_id: str
-) -> dict[str, Any]:
-    """Decide a page: slot HTML (None keeps the default), cookie, events to forward."""
-    state, had_cookie = _state(bundle, request, cookie_key, now, fresh_id)
-    decision = decide(bundle, request, state, now)
+CONTEXT_CACHE_ENTRIES = 10_000
+_CONTEXT_FIELDS = ("path", "device", "country", "language", "local_hour", "weekday")
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a JSON-like value (raises TypeError for anything else)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    hash(value)
+    return value
+
+
+def _context_key(bundle: Bundle, request: Mapping[str, Any], now: int) -> tuple[object, ...] | None:
+    """Everything a contextual decision reads; None when the request cannot be keyed."""
+    try:
+        return (
+            *(_frozen(request.get(name)) for name in _CONTEXT_FIELDS),
+            referrer_host(request.get("referrer")),
+            _frozen(request.get("query")),
+            _frozen(request.get("page_slots")),
+            _frozen(request.get("attributes")),
+            now if bundle.contextual_reads_now else None,
+        )
+    except TypeError:
+        return None
+
+
+def _result(bundle: Bundle, decision: Decision, set_cookie: str | None) -> dict[str, Any]:
     state = decision.state
     profile = decision.consent.profile
-    forward = decision.events + decision.exposures if decision.consent.store else []
     return {
         "slots": {name: slot.html for name, slot in decision.slots.items()},
         "decisions": {
@@ -66,17 +90,52 @@ def handle_page(
             }
             for name, s in decision.slots.items()
         },
-        "set_cookie": _set_cookie(bundle, state, profile, had_cookie, cookie_key, now),
-        "forward": forward,
+        "set_cookie": set_cookie,
+        "forward": decision.events + decision.exposures if decision.consent.store else [],
         "exposures": decision.exposures,
         "segments": decision.segments,
         "mode": decision.mode,
         "holdout": decision.holdout,
         "visitor": state.visitor_id if profile else None,
         "known_id": state.known_id if profile else None,
-        "needs_profile": bool(profile and state.known_id and request.get("profile") is None),
+        "needs_profile": False,
         "version": bundle.version,
     }
+
+
+def handle_page(
+    bundle: Bundle, request: Mapping[str, Any], cookie_key: bytes, now: int, fresh_id: str
+) -> dict[str, Any]:
+    """Decide a page: slot HTML (None keeps the default), cookie, events to forward.
+
+    Without profile consent the state cookie is not even read, and the decision depends on
+    the request's context alone, so it is memoised per bundle by that context.
+    """
+    consent = consent_mod.resolve(request.get("consent"), bundle.consent)
+    raw = _cookies(request).get(STATE_COOKIE)
+    had_cookie = isinstance(raw, str)
+    if not consent.profile:
+        clear = "" if had_cookie else None
+        key = _context_key(bundle, request, now)
+        cached = bundle.contextual.get(key) if key is not None else None
+        if cached is None:
+            decision = decide(bundle, request, fresh(fresh_id, now), now, consent)
+            cached = _result(bundle, decision, None)
+            if key is not None:
+                if len(bundle.contextual) >= CONTEXT_CACHE_ENTRIES:
+                    bundle.contextual.clear()
+                bundle.contextual[key] = cached
+        result = dict(cached)
+        result["set_cookie"] = clear
+        return result
+    state = cookie_mod.decode(
+        raw if had_cookie else None, cookie_key, now, fresh_id, bundle.settings
+    )
+    decision = decide(bundle, request, state, now, consent)
+    state = decision.state
+    result = _result(bundle, decision, cookie_mod.encode(state, cookie_key, bundle.settings, now))
+    result["needs_profile"] = bool(state.known_id and request.get("profile") is None)
+    return result
 
 
 def _event_error(index: int, event: object) -> str | None:
