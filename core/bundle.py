@@ -7,6 +7,7 @@ indexed, arrays decoded) or raises one `BundleError` whose message names the bad
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,8 +91,10 @@ def _settings(raw: object) -> Settings:
     values: dict[str, Any] = {}
     for name, default in defaults.__dict__.items():
         value = raw.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
             raise BundleError(f"settings.{name}: expected a non-negative number")
+        if not math.isfinite(value):
+            raise BundleError(f"settings.{name}: expected a finite number")
         values[name] = type(default)(value)
     return Settings(**values)
 
@@ -115,22 +118,15 @@ def _consent(raw: object) -> ConsentPolicy:
 
 
 def _experiments(raw: object) -> dict[str, experiments_mod.Experiment]:
-    if not isinstance(raw, list):
-        raise BundleError("experiments: expected a list")
-    parsed: dict[str, experiments_mod.Experiment] = {}
-    for i, item in enumerate(raw):
-        if not isinstance(item, Mapping):
-            raise BundleError(f"experiments[{i}]: expected a map")
-        when = item.get("when")
-        if when is not None:
-            problems = conditions.validate(when)
-            if problems:
-                raise BundleError(f"experiments[{i}].when: {'; '.join(problems)}")
-        experiment = experiments_mod.experiment_from_dict(item, conditions.compile)
-        if experiment.id in parsed:
-            raise BundleError(f"experiments[{i}].id: duplicate experiment id {experiment.id!r}")
-        parsed[experiment.id] = experiment
-    return parsed
+    """Validate targeting conditions first (for clear messages), then parse and check layers."""
+    if isinstance(raw, list):
+        for i, item in enumerate(raw):
+            when = item.get("when") if isinstance(item, Mapping) else None
+            if when is not None:
+                problems = conditions.validate(when)
+                if problems:
+                    raise BundleError(f"experiments[{i}].when: {'; '.join(problems)}")
+    return experiments_mod.parse_experiments(raw, conditions.compile)
 
 
 def _recs(raw: object, catalog: Catalog) -> RecsData:
@@ -145,7 +141,9 @@ def _recs(raw: object, catalog: Catalog) -> RecsData:
     blend = raw.get("blend") or {}
     if not isinstance(blend, Mapping):
         raise BundleError("recs.blend: expected a map")
-    dtype = str(raw.get("list_dtype", "u4"))
+    dtype = raw.get("list_dtype", "u4")
+    if dtype not in ("u2", "u4"):
+        raise BundleError("recs.list_dtype: expected 'u2' or 'u4'")
     collab = load_neighbours(raw["collab"], n, k, "recs.collab") if "collab" in raw else None
     content = load_neighbours(raw["content"], n, k, "recs.content") if "content" in raw else None
 
@@ -204,7 +202,7 @@ def load(payload: object) -> Bundle:
             slots=parse_slots(payload.get("slots"), blocks),
             rules=index_rules(rules),
             experiments=experiments,
-            holdout=experiments_mod.holdout_from_dict(payload.get("holdout")),
+            holdout=experiments_mod.parse_holdout(payload.get("holdout")),
             rule_count=len(rules),
         )
     except (
@@ -214,7 +212,7 @@ def load(payload: object) -> Bundle:
         experiments_mod.ExperimentError,
     ) as exc:
         raise BundleError(str(exc)) from None
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         if isinstance(exc, BundleError):
             raise
         raise BundleError(f"malformed bundle: {type(exc).__name__}: {exc}") from None

@@ -163,7 +163,7 @@ def load_neighbours(section: object, n: int, k: int, where: str) -> NeighbourTab
     if not isinstance(scores, bytes) or len(scores) != n * k:
         raise CatalogError(f"{where}.scores: expected {n * k} bytes")
     scale = section.get("scale")
-    if not isinstance(scale, (int, float)) or scale < 0:
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 <= scale < 1e300:
         raise CatalogError(f"{where}.scale: expected a non-negative number")
     pad = pad_value(dtype)
     return NeighbourTable(

@@ -178,7 +178,7 @@ def _tcf_purposes(tc_string: str, policy: PolicyLike) -> frozenset[int] | None:
 
 
 def resolve(
-    consent_input: Mapping[str, Any] | None,
+    consent_input: object,
     policy: PolicyLike | Mapping[str, Any] | None,
     *,
     sensitive_optins: Iterable[str] = (),
@@ -189,7 +189,8 @@ def resolve(
     """
     if policy is None or isinstance(policy, Mapping):
         policy = policy_from_dict(policy)
-    consent_input = consent_input or {}
+    if not isinstance(consent_input, Mapping):
+        consent_input = {}  # anything but a map is no consent information at all
     gpc = consent_input.get("gpc") in (True, "1", "true")  # in doubt, honour the opt-out
     cookie = consent_input.get("cookie")
     tc_string = consent_input.get("tcf")

@@ -83,6 +83,14 @@ def _visible(value: object, hidden: frozenset[str]) -> bool:
     return not (isinstance(value, str) and value in hidden)
 
 
+def sensitive_item(bundle: Bundle, index: int, hidden: frozenset[str]) -> bool:
+    """An item whose category or one of whose tags is sensitive and not opted in."""
+    if not hidden:
+        return False
+    catalog = bundle.catalog
+    return catalog.category_of(index) in hidden or not hidden.isdisjoint(catalog.tags[index])
+
+
 def _known_profile(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
     profile = request.get("profile")
     return profile if isinstance(profile, Mapping) else None
@@ -128,15 +136,23 @@ def _build(
         known_id = request.get("known_id")
         if isinstance(known_id, str) and known_id:
             state.known_id = known_id[:64]
-        if item is not None and _visible(category, hidden):  # sensitive views are not kept
+        if item_index is not None and not sensitive_item(bundle, item_index, hidden):
+            # a view of a sensitive item is never kept without its opt-in
             event = _page_view(bundle, state, item, path, now)
             state = fold_mod.fold(state, event, now, bundle.settings, catalog.info)
             events.append(event)
         attrs.update(attributes_mod.profile(state, now, bundle.settings.half_life_hours, known))
-        if hidden:
+        if hidden:  # behaviour kept under an opt-in since withdrawn is not read either
             attrs["interests"] = {
                 k: v for k, v in attrs["interests"].items() if k.partition(":")[2] not in hidden
             }
+            index = catalog.index
+            attrs["events"] = [
+                e
+                for e in attrs["events"]
+                if e["category"] not in hidden
+                and not (e["item"] in index and sensitive_item(bundle, index[e["item"]], hidden))
+            ]
         if known is not None:
             raw = known.get("candidates")
             if isinstance(raw, list):
@@ -205,9 +221,10 @@ def _render(req: _Request, block: Block, decision: SlotDecision) -> str | None:
     seeds: list[int] = [req.item_index] if req.item_index is not None else []
     exclude: set[int] = set(seeds)
     if req.profile:
+        hidden = req.sensitive_excluded
         for item in state.recent_items:
             i = catalog.index.get(item)
-            if i is not None and i not in exclude:
+            if i is not None and i not in exclude and not sensitive_item(req.bundle, i, hidden):
                 seeds.append(i)
         for item in state.cart:
             i = catalog.index.get(item)
@@ -322,7 +339,12 @@ def decide(
     if consent.profile:
         req.attributes["segments"] = []
         membership = segments_mod.compute(
-            bundle.segments, req.attributes, req.state, now, bundle.settings.half_life_hours
+            bundle.segments,
+            req.attributes,
+            req.state,
+            now,
+            bundle.settings.half_life_hours,
+            req.sensitive_excluded,
         )
         known = _known_profile(request)
         if known is not None and isinstance(known.get("segments"), list):

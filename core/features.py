@@ -69,11 +69,21 @@ def _hours_since_last(state: VisitorState, event_type: str, now: int) -> float:
 
 
 def value(
-    feature: Feature, state: VisitorState, now: int, half_life_hours: float, device: str | None
+    feature: Feature,
+    state: VisitorState,
+    now: int,
+    half_life_hours: float,
+    device: str | None,
+    hidden: frozenset[str] = frozenset(),
 ) -> float:
-    """The value of one feature for this visitor at `now` (0.0 when absent)."""
+    """The value of one feature for this visitor at `now` (0.0 when absent).
+
+    Interests in `hidden` (sensitive categories or tags without opt-in) read as 0.0.
+    """
     kind = feature.kind
     if kind == "interest":
+        if hidden and feature.key.partition(":")[2] in hidden:
+            return 0.0
         counter = state.interests.get(feature.key)
         return counter.at(now, half_life_hours) if counter else 0.0
     if kind == "event_count":
@@ -102,9 +112,10 @@ def vector(
     now: int,
     half_life_hours: float,
     device: str | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> list[float]:
     """All features of a model, in order."""
-    return [value(f, state, now, half_life_hours, device) for f in features]
+    return [value(f, state, now, half_life_hours, device, hidden) for f in features]
 
 
 def describe(features: Sequence[Feature]) -> list[dict[str, Any]]:

@@ -126,6 +126,8 @@ def _diversify(
             if len(picked) >= count:
                 break
         return picked
+    cap = query.max_per_category
+    shown: dict[int, int] = {}
     pool = list(islice(ordered, count * 4))
     top = pool[0][1] if pool and pool[0][1] > 0 else 1.0
     lam = query.mmr_lambda
@@ -143,6 +145,11 @@ def _diversify(
             if value > best_value:
                 best_index, best_value = index, value
         item = pool.pop(best_index)[0]
+        if cap is not None:
+            category = catalog.category[item]
+            if shown.get(category, 0) >= cap:
+                continue  # MMR still honours the block's per-category cap
+            shown[category] = shown.get(category, 0) + 1
         picked.append(item)
         seen_categories[catalog.category[item]] = 1
         seen_brands[catalog.brand[item]] = 1

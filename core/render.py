@@ -32,9 +32,21 @@ class FragmentCache:
 
 
 def render_static(cache: FragmentCache, block: Block, values: Mapping[str, object]) -> str:
-    """A static block filled from `values` (only the names it uses form the cache key)."""
-    key = (block.id, *(values.get(name) for name in block.template.names))
-    html = cache.get(key)
+    """A static block filled from `values` (only the names it uses form the cache key).
+
+    The key carries each value's type, because 1, 1.0 and True are equal as keys but render
+    differently; values that cannot be hashed are rendered without the cache.
+    """
+    parts: list[object] = [block.id]
+    for name in block.template.names:
+        value = values.get(name)
+        parts.append(value.__class__)
+        parts.append(value)
+    key = tuple(parts)
+    try:
+        html = cache.get(key)
+    except TypeError:
+        return block.template.render(values)
     if html is None:
         html = block.template.render(values)
         cache.put(key, html)

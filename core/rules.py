@@ -136,6 +136,8 @@ def _number(raw: Mapping[str, Any], key: str, where: str, default: float) -> flo
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RuleError(f"{where}.{key}: expected a number")
+    if not -1e15 < value < 1e15:  # also rejects NaN and infinities
+        raise RuleError(f"{where}.{key}: expected a finite number")
     return float(value)
 
 
@@ -249,6 +251,8 @@ def _parse_rule(
         if ref not in blocks:
             raise RuleError(f"{where} (rule {rid}): unknown block {ref!r}")
     experiment = raw.get("experiment")
+    if experiment is not None and not isinstance(experiment, str):
+        raise RuleError(f"{where}.experiment: expected an experiment id")
     if block is None and not rotate and experiment is None:
         raise RuleError(f"{where} (rule {rid}): needs a block, a rotate list or an experiment")
     pages = raw.get("pages") or []

@@ -187,6 +187,7 @@ def compute(
     state: VisitorState | None,
     now: int,
     half_life_hours: float,
+    hidden: frozenset[str] = frozenset(),
 ) -> Membership:
     """Evaluate every segment in order; `state` None means contextual mode (no profile).
 
@@ -210,7 +211,7 @@ def compute(
             continue
         x = vectors.get(segment.features)
         if x is None:
-            x = features.vector(segment.features, state, now, half_life_hours, device)
+            x = features.vector(segment.features, state, now, half_life_hours, device, hidden)
             vectors[segment.features] = x
         if isinstance(segment, CentroidModel):
             members.append(segment.nearest(x))

@@ -172,7 +172,7 @@ def handle_events(
         if _event_error(index, event) is not None:
             continue
         info = bundle.catalog.info(event["item"]) if isinstance(event.get("item"), str) else None
-        if info is not None and info.category in hidden:
+        if info is not None and (info.category in hidden or not hidden.isdisjoint(info.tags)):
             continue  # behaviour around sensitive items is never kept without opt-in
         before = state
         state = fold_mod.fold(state, event, now, bundle.settings, bundle.catalog.info)

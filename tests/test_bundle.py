@@ -147,36 +147,27 @@ def test_non_map_payload_is_rejected(document: object) -> None:
         load(document)
 
 
-def _xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
 @pytest.mark.parametrize(
     "edit",
     [
         pytest.param(
             _set("holdout", "half"),
-            marks=_xfail("BUG: holdout_from_dict calls .get on a non-map: AttributeError"),
             id="holdout-not-a-map",
         ),
         pytest.param(
             _set("experiments/0/variations/0/blocks", ["hero_b"]),
-            marks=_xfail("BUG: variation blocks as a list raise AttributeError, not BundleError"),
             id="variation-blocks-list",
         ),
         pytest.param(
             _set("experiments/0/arms", [1, 2]),
-            marks=_xfail("BUG: arms that are not maps raise AttributeError, not BundleError"),
             id="arms-not-maps",
         ),
         pytest.param(
             _set("settings/cookie_max_bytes", math.inf),
-            marks=_xfail("BUG: int(inf) in _settings raises OverflowError, not BundleError"),
             id="settings-infinite",
         ),
         pytest.param(
             _set("rules/0/priority", math.inf),
-            marks=_xfail("BUG: int(inf) priority raises OverflowError, not BundleError"),
             id="priority-infinite",
         ),
         pytest.param(_set("rules/0/rotate", [["x"]]), id="rotate-unhashable"),
@@ -195,35 +186,22 @@ def test_any_malformed_document_raises_bundle_error_only(edit: Edit) -> None:
     [
         pytest.param(
             _set("settings/half_life_hours", math.nan),
-            marks=_xfail("BUG: _settings checks value < 0, which NaN passes; NaN decay"),
             id="settings-nan",
         ),
         pytest.param(
             _set("recs/collab/scale", math.nan),
-            marks=_xfail("BUG: load_neighbours checks scale < 0, which NaN passes"),
             id="scale-nan",
         ),
         pytest.param(
             _set("holdout", {"percent": 250, "seed": "h"}),
-            marks=_xfail(
-                "BUG: bundle uses holdout_from_dict, skipping parse_holdout's 0..100 check"
-            ),
             id="holdout-over-100",
         ),
         pytest.param(
             _set("rules/0/experiment", 5),
-            marks=_xfail(
-                "BUG: a non-string rule.experiment is silently dropped, leaving a rule with "
-                "no block, rotation or experiment that can never fire"
-            ),
             id="rule-experiment-not-a-string",
         ),
         pytest.param(
             _set("recs/list_dtype", "i4"),
-            marks=_xfail(
-                "BUG: recs.list_dtype is not restricted to u2/u4: i4 lets -1 through the "
-                "range check (Python then indexes the last item), f4 yields float indices"
-            ),
             id="list-dtype-signed",
         ),
     ],
@@ -235,12 +213,6 @@ def test_invalid_values_are_rejected(edit: Edit) -> None:
         load(raw)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: bundle._experiments builds experiments one by one with experiment_from_dict "
-    "and skips experiments.parse_experiments' layer check, so two experiments overlapping "
-    "in one layer (breaking exclusivity) are accepted",
-)
 def test_overlapping_experiments_in_one_layer_are_rejected() -> None:
     raw = payload()
     other = dict(raw["experiments"][0], id="other", range=[0.5, 1.0])

@@ -334,12 +334,6 @@ def test_empty_recommendations_fall_through_to_the_next_rule() -> None:
     assert decision.slots["recs"].items == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a view of an item whose *tag* is sensitive is folded without opt-in: "
-    "decide and handle_events only check the category, so 'tag:health' is stored in the "
-    "state (and features.value reads state.interests unfiltered)",
-)
 def test_sensitive_tags_are_not_stored_without_opt_in() -> None:
     raw = payload()
     raw["catalog"]["tags"][4] = ["health"]  # shoe-1, category running, tagged health
@@ -348,12 +342,6 @@ def test_sensitive_tags_are_not_stored_without_opt_in() -> None:
     assert not [k for k in decision.state.interests if "health" in k]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: behaviour logged while a sensitive opt-in was given keeps being used after "
-    "it is withdrawn: attrs['events'] and the recs seeds (recent_items) are not filtered, so "
-    "a $count over health views still segments the visitor",
-)
 def test_withdrawn_sensitive_opt_in_stops_using_logged_behaviour() -> None:
     raw = payload()
     raw["segments"].append(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from core.render import FragmentCache, render_items, render_static
 from core.rules import Block, parse_blocks
 from core.templates import compile_template
@@ -110,11 +108,6 @@ def test_empty_pick_renders_nothing() -> None:
     assert render_items(FragmentCache(), block, block.recs, load().catalog, []) == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: render_static keys the memo on the raw values, and 1 == 1.0 == True hash "
-    "alike, so a cached '1.00' (float) is served for an int 1 (and 'True' for 1)",
-)
 def test_cached_html_equals_uncached_html_for_equal_but_different_values() -> None:
     cache = FragmentCache()
     block = static("{{ hour }}")
@@ -122,12 +115,6 @@ def test_cached_html_equals_uncached_html_for_equal_but_different_values() -> No
     assert render_static(cache, block, {"hour": 1}) == block.template.render({"hour": 1}) == "1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="BUG: render_static puts values in a dict key, so an unhashable value (e.g. a "
-    "request's country or device sent as a list) raises instead of rendering",
-)
 def test_unhashable_values_render_like_the_template() -> None:
     block = static("<p>{{ country }}</p>")
     expected = block.template.render({"country": ["de"]})

@@ -283,24 +283,12 @@ def test_random_beacons_never_raise(events: list[Any], consent: Any, now: int) -
         assert "vit-1" not in [e.get("item") for e in result["forward"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="BUG: decide passes request['consent'] to consent.resolve unchecked; a consent "
-    "field that is not a map (e.g. the string 'granted') raises AttributeError out of "
-    "handle_page instead of being treated as no consent",
-)
 @pytest.mark.parametrize("consent", ["granted", ["granted"], 1])
 def test_non_map_consent_is_treated_as_none(consent: object) -> None:
     result = visit.handle_page(BUNDLE, {"path": "/", "consent": consent}, KEY, T0, "f")
     assert result["mode"] == "contextual"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="BUG: handle_events has the same unchecked request['consent'] as handle_page",
-)
 def test_non_map_consent_in_a_beacon_is_treated_as_none() -> None:
     result = visit.handle_events(BUNDLE, {"consent": "granted"}, [], KEY, T0, "f")
     assert result["mode"] == "contextual"
