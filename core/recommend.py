@@ -17,7 +17,8 @@ SEED_WEIGHTS = (1.0, 0.7, 0.5, 0.35, 0.25)
 """Weight of the page item and the most recent items, newest first; older seeds are ignored."""
 NEIGHBOURS_PER_SEED = 30
 CANDIDATE_WEIGHT = 2.0
-"""The origin's per-visitor list outranks neighbour scores: it was computed on full history."""
+"""Weight of the origin's per-visitor list (rank-scaled: the top candidate scores 2.0, the
+last 2/len), heavier than one seed's neighbours (≤ 1.0) because it saw the full history."""
 
 
 @dataclass(frozen=True)

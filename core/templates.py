@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}")
 RAW_NAMES = frozenset({"items"})
+URL_NAMES = frozenset({"url", "image"})
+_SAFE_SCHEMES = ("http://", "https://", "/", "#", "?", "./", "../")
 MAX_TEMPLATE_CHARS = 20_000
 
 
@@ -39,6 +41,8 @@ class Template:
                 text = str(value)
             elif isinstance(value, float):
                 text = html.escape(f"{value:.2f}")
+            elif name in URL_NAMES or name.endswith((".url", ".image")):
+                text = html.escape(safe_url(str(value)))
             else:
                 text = html.escape(str(value))
             out.append(text)
@@ -64,6 +68,14 @@ def compile_template(source: str) -> Template:
         if "{{" in literal or "}}" in literal:
             raise TemplateError("unbalanced or malformed {{ }} placeholder")
     return Template(tuple(literals), tuple(names))
+
+
+def safe_url(url: str) -> str:
+    """Relative and http(s) URLs pass; any other scheme (javascript:, data:, …) becomes "#"."""
+    stripped = url.strip()
+    if not stripped or stripped.lower().startswith(_SAFE_SCHEMES) or ":" not in stripped:
+        return stripped if not stripped.startswith("//") else "#"
+    return "#"
 
 
 def price_text(cents: int) -> str:

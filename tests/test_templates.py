@@ -126,3 +126,19 @@ def test_template_error_is_a_value_error() -> None:
 )
 def test_price_text(cents: int, text: str) -> None:
     assert price_text(cents) == text
+
+
+@pytest.mark.parametrize(
+    ("url", "rendered"),
+    [
+        ("/products/boot-1", "/products/boot-1"),
+        ("https://shop.example/x?a=1&b=2", "https://shop.example/x?a=1&amp;b=2"),
+        ("javascript:alert(1)", "#"),
+        (" JavaScript:alert(1)", "#"),
+        ("data:text/html,<b>x</b>", "#"),
+        ("//evil.example/", "#"),
+    ],
+)
+def test_url_placeholders_only_let_safe_schemes_through(url: str, rendered: str) -> None:
+    template = compile_template('<a href="{{ url }}">x</a>')
+    assert template.render({"url": url}) == f'<a href="{rendered}">x</a>'
