@@ -1,0 +1,31 @@
+"""The demo store served by the origin: a generated shop whose pages the edge personalizes.
+
+`mount(app, items, cookie_secret)` adds the store's routes (pages, images, the privacy page
+and its actions) to an origin app made by `origin.app.create_app`. The store routes come
+after the origin's own, so `/v1/...`, `/admin/...`, `/health` and `/metrics` keep theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from origin.store import pages, privacy
+
+
+def routes() -> list[BaseRoute]:
+    """Every store route (pages, assets, privacy)."""
+    return [*privacy.routes(), *pages.routes()]
+
+
+def mount(app: Starlette, items: Sequence[Mapping[str, Any]],
+          cookie_secret: str | None = None) -> pages.Site:
+    """Serve the store from `app`; `cookie_secret` is the edge's `--cookie-key`."""
+    key = privacy.cookie_key(cookie_secret) if cookie_secret else None
+    site = pages.Site(items, cookie_key=key, bundles=privacy.BundleCache())
+    app.state.store_site = site
+    app.router.routes.extend(routes())
+    return site
