@@ -1,0 +1,370 @@
+"""`tailor bench edge`: the edge's per-request cost, pass-through vs personalized.
+
+One run: a local origin serving a ~40 KB product page with 3 slots, a signed bundle of a
+2,000-item catalog, the real edge (Node + Pyodide workers) and autocannon (npm) driving a
+mix of anonymous, consented and signed-in visitors. Reports throughput and p50/p99 of (a)
+the same edge serving the cached page with its defaults (the `bypass` debug hook skips the
+decision) and (b) personalizing it; p99 at 80% of the personalized peak; cold start from
+process start to the first personalized response; RSS per worker; and where the time of a
+personalized request goes. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgpack  # type: ignore[import-untyped]
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+ROOT = Path(__file__).resolve().parent.parent
+EDGE_DIR = ROOT / "edge"
+N_ITEMS = 2000
+K = 30
+
+
+# --- the bundle ----------------------------------------------------------------------------
+
+
+def catalog_items() -> list[dict[str, Any]]:
+    from origin.compile import reference_catalog
+
+    return reference_catalog(N_ITEMS, seed=1)
+
+
+def build_payload(version: int) -> dict[str, Any]:
+    """A realistic store payload: 2,000 items, same-category neighbours, ~20 rules."""
+    from origin.compile import base_payload, build_catalog
+    from origin.quantize import pack
+
+    items = catalog_items()
+    catalog = build_catalog(items)
+    by_cat: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        by_cat.setdefault(str(it["category"]), []).append(i)
+    neighbors: list[int] = []
+    scores: list[int] = []
+    for i, it in enumerate(items):
+        pool = by_cat[str(it["category"])]
+        start = pool.index(i)
+        row = [pool[(start + j) % len(pool)] for j in range(1, K + 1)][: len(pool) - 1]
+        neighbors += row + [0xFFFFFFFF] * (K - len(row))
+        scores += [max(0, 250 - 8 * r) for r in range(len(row))] + [0] * (K - len(row))
+    categories = sorted(by_cat)
+    payload = base_payload(version, int(time.time()))
+    payload.update({
+        "catalog": catalog,
+        "recs": {
+            "k": K,
+            "collab": {"neighbors": pack(neighbors, "u4"), "scores": bytes(scores), "scale": 1.0},
+            "blend": {"collab": 1.0, "content": 0.0},
+            "popular": pack(list(range(100)), "u4"),
+            "by_segment": {f"fan-{c}": pack(by_cat[c][:50], "u4") for c in categories[:10]},
+        },
+        "segments": [
+            {"id": "mobile", "kind": "rule", "when": {"device": "mobile"}},
+            {"id": "evening", "kind": "rule", "when": {"local_hour": {"$gte": 18}}},
+            *[{"id": f"fan-{c}", "kind": "rule",
+               "when": {"$count": {"event": "view", "where": {"category": c},
+                                   "within_hours": 168, "gte": 3}}} for c in categories[:10]],
+            {"id": "buyer", "kind": "propensity",
+             "features": [{"name": "carts", "kind": "event_count", "key": "add_to_cart"},
+                          {"name": "views", "kind": "event_count", "key": "view"}],
+             "coef": [1.5, 0.2], "intercept": -2.0, "threshold": 0.5},
+        ],
+        "blocks": {
+            "hero_default": {"template": "<h1>Gear for every path</h1>"},
+            **{f"hero_{c}": {"template": f'<h1 class="{c}">New in {c}, {{{{ segment }}}}</h1>'}
+               for c in categories[:10]},
+            "hero_mobile": {"template": '<p class="offer">App deal: 10% off</p>'},
+            "recs": {"kind": "recs",
+                     "template": '<ul class="recs" data-count="{{ count }}">{{ items }}</ul>',
+                     "recs": {"source": "auto", "count": 6, "max_per_category": 4,
+                              "item_template": '<li data-tailor-item="{{ id }}"><a href="'
+                                               '{{ url }}">{{ title }}</a> {{ price }}</li>'}},
+            "cart_offer": {"template": '<div class="cart-offer">Free shipping today</div>'},
+            "promo_a": {"template": '<div class="promo">A</div>'},
+            "promo_b": {"template": '<div class="promo">B</div>'},
+        },
+        "slots": {"hero": {"fallback_block": None}, "recs": {"fallback_block": "recs"},
+                  "promo": {"fallback_block": None}},
+        "rules": [
+            {"id": "mobile-hero", "slot": "hero", "priority": 40,
+             "when": {"device": "mobile", "local_hour": {"$gte": 18}}, "block": "hero_mobile"},
+            *[{"id": f"fan-{c}", "slot": "hero", "priority": 30 - n,
+               "when": {"segments": f"fan-{c}"}, "block": f"hero_{c}"}
+              for n, c in enumerate(categories[:10])],
+            {"id": "cart", "slot": "promo", "priority": 20,
+             "when": {"cart_size": {"$gt": 0}}, "block": "cart_offer",
+             "cap": {"max": 3, "per_hours": 24}},
+            {"id": "rotate", "slot": "promo", "priority": 10, "rotate": ["promo_a", "promo_b"]},
+            {"id": "recs", "slot": "recs", "priority": 1, "block": "recs"},
+        ],
+    })
+    return payload
+
+
+def signed_bundle(key: Ed25519PrivateKey, version: int) -> bytes:
+    header_raw = msgpack.packb({"schema": 1, "version": version, "created_at": int(time.time()),
+                                "key_id": "bench"})
+    payload = msgpack.packb(build_payload(version), use_bin_type=True)
+    sig = key.sign(b"tailor-bundle-v1\n" + header_raw + payload)
+    return bytes(msgpack.packb({"header_raw": header_raw, "payload": payload, "signature": sig},
+                               use_bin_type=True))
+
+
+# --- the origin ----------------------------------------------------------------------------
+
+
+def product_page(path: str) -> bytes:
+    """~40 KB of realistic product-page HTML with three slots."""
+    filler = "".join(
+        f'<div class="spec"><h3>Detail {i}</h3><p>Water-resistant upper, cushioned midsole and '
+        f'a grippy outsole for mixed terrain; tested over {i * 10} km of trail.</p>'
+        f'<a href="/c/gear?page={i}" class="link">More like this</a></div>\n'
+        for i in range(182))
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
+        f'{path}</title><link rel="stylesheet" href="/style.css"></head><body>\n'
+        '<header><nav><a href="/">Home</a> <a href="/c/gear">Gear</a></nav>'
+        '<div data-tailor-slot="hero"><h1>Gear for every path</h1></div></header>\n'
+        f'<main><h2 data-tailor-page-item="{path}">{path}</h2>{filler}'
+        '<section data-tailor-slot="recs"><p>Popular picks</p></section>'
+        '<aside data-tailor-slot="promo"><div>Free returns</div></aside></main>'
+        '<script src="/_tailor/t.js" defer></script></body></html>\n')
+    return html.encode()
+
+
+class _Origin(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return
+
+    def _send(self, status: int, body: bytes, ctype: str, cc: str = "no-store") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Cache-Control", cc)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.startswith("/v1/profiles/"):
+            profile = {"segments": ["vip"], "propensities": {"buyer": 0.8},
+                       "candidates": [f"sku-{i:05d}" for i in range(0, 400, 20)],
+                       "expires_at": int(time.time()) + 3600}
+            self._send(200, json.dumps(profile).encode(), "application/json")
+            return
+        self._send(200, product_page(self.path), "text/html; charset=utf-8",
+                   "public, max-age=3600, stale-while-revalidate=60, stale-if-error=86400")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._send(202, b'{"accepted":1}', "application/json")
+
+
+def start_origin() -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Origin)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+# --- the edge and the load -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_edge(origin: str, data: Path, public_b64: str, port: int, workers: int,
+               log: Path) -> tuple[subprocess.Popen[bytes], float]:
+    args = [sys.executable, "-m", "edge.cli", "--origin", origin, "--port", str(port),
+            "--data", str(data), "--public-key", public_b64, "--admin-token", "bench",
+            "--workers", str(workers), "--cookie-key", "bench-key", "--debug-hooks"]
+    out = open(log, "ab")  # noqa: SIM115 - owned by the child
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=out,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return proc, started
+
+
+def first_personalized(url: str, started: float, proc: subprocess.Popen[bytes]) -> float:
+    """Seconds from process start until a personalized page comes back."""
+    with httpx.Client(timeout=2) as c:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("edge exited during start")
+            try:
+                r = c.get(url + "/products/cold-start", cookies={"tailor_consent": "granted"})
+                if r.status_code == 200 and r.headers.get("x-tailor-mode"):
+                    return time.perf_counter() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.002)
+
+
+LOAD_JS = r"""
+import { createRequire } from 'node:module';
+const require = createRequire(process.cwd() + '/');
+const autocannon = require('autocannon');
+const opts = JSON.parse(process.argv[1]);
+const result = await autocannon(opts);
+process.stdout.write(JSON.stringify({
+  rps: result.requests.average, total: result.requests.total, duration: result.duration,
+  p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99,
+  mean: result.latency.mean, errors: result.errors, timeouts: result.timeouts,
+  non2xx: result.non2xx, bytes_per_s: result.throughput.average}));
+"""
+
+
+def visitor_requests(paths: list[str], bypass: bool, consented_cookie: str
+                     ) -> list[dict[str, Any]]:
+    """The request mix autocannon cycles through on every connection: a third each of
+    anonymous (contextual), consented (a warm state cookie) and signed-in visitors."""
+    reqs = []
+    for n, path in enumerate(paths[:12]):
+        headers: dict[str, str] = {}
+        kind = n % 3
+        if kind == 1:
+            headers["cookie"] = f"tailor_consent=granted; tailor_s={consented_cookie}"
+        elif kind == 2:
+            headers["cookie"] = "tailor_consent=granted"
+            headers["x-tailor-known-id"] = f"member-{n}"
+        if bypass:
+            headers["x-tailor-debug"] = "bypass"
+        reqs.append({"method": "GET", "path": path, "headers": headers})
+    return reqs
+
+
+def load(url: str, requests: list[dict[str, Any]], seconds: float, connections: int,
+         rate: int | None = None) -> dict[str, Any]:
+    opts: dict[str, Any] = {"url": url, "connections": connections, "duration": seconds,
+                            "requests": requests, "pipelining": 1}
+    if rate:
+        opts["overallRate"] = rate
+    done = subprocess.run(["node", "--input-type=module", "-e", LOAD_JS, json.dumps(opts)],
+                          cwd=EDGE_DIR, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout))
+
+
+def rss_children(pid: int) -> list[int]:
+    """RSS in bytes of the worker processes (children of the node primary)."""
+    out = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text().split()
+            if int(stat[3]) == pid:
+                rss_pages = int((proc / "statm").read_text().split()[1])
+                out.append(rss_pages * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def node_child(pid: int) -> int:
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if int((proc / "stat").read_text().split()[3]) == pid:
+                    return int(proc.name)
+            except (OSError, ValueError, IndexError):
+                continue
+    raise RuntimeError("node process not found")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="tailor bench edge", description=__doc__)
+    p.add_argument("--json", action="store_true", help="print JSON (the only output format)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--seconds", type=float, default=8.0, help="duration of each load phase")
+    p.add_argument("--connections", type=int, default=50)
+    args = p.parse_args(argv)
+
+    key = Ed25519PrivateKey.generate()
+    public_b64 = __import__("base64").b64encode(
+        key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+    bundle = signed_bundle(key, 1)
+    server, origin = start_origin()
+    data = Path(tempfile.mkdtemp(prefix="tailor-bench-edge-"))
+    (data / "bundle.msgpack").write_bytes(bundle)  # the last good bundle, loaded at start
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc, started = start_edge(origin, data, public_b64, port, args.workers, data / "edge.log")
+    result: dict[str, Any] = {"workers": args.workers, "page_bytes": len(product_page("/x")),
+                              "bundle_bytes": len(bundle), "catalog_items": N_ITEMS}
+    try:
+        result["cold_start_ms"] = round(first_personalized(url, started, proc) * 1000, 1)
+        items = catalog_items()
+        paths = [str(it["url"]) for it in items[:12]]
+        first_cat = sorted({str(it["category"]) for it in items})[0]
+        fan_paths = [str(it["url"]) for it in items if it["category"] == first_cat][:3]
+        with httpx.Client(base_url=url, cookies={"tailor_consent": "granted"}) as c:
+            for path in fan_paths:
+                c.get(path)  # three views in one category: a warm, segmented visitor
+            cookie = c.cookies["tailor_s"]
+        personalized = visitor_requests(paths, False, cookie)
+        bypass = visitor_requests(paths, True, cookie)
+        load(url, personalized, 2, args.connections)  # warm-up: pages cached, JIT warm
+        health0 = httpx.get(url + "/_tailor/health").json()
+        result["passthrough"] = load(url, bypass, args.seconds, args.connections)
+        result["personalized"] = load(url, personalized, args.seconds, args.connections)
+        result["ratio"] = round(result["personalized"]["rps"] / result["passthrough"]["rps"], 3)
+        rate = int(result["personalized"]["rps"] * 0.8)
+        result["personalized_at_80pct"] = {"rate": rate, **load(
+            url, personalized, args.seconds, args.connections, rate)}
+        health = httpx.get(url + "/_tailor/health").json()
+        t1, t0 = health["timing_us"], health0["timing_us"]
+        n = max(1, t1["n"] - t0["n"])
+        per = {k: round((t1[k] - t0[k]) / n, 1) for k in ("context_us", "crossing_us", "python_us")}
+        joins = max(1, t1["join_n"] - t0["join_n"])
+        per["join_us"] = round((t1["join_us"] - t0["join_us"]) / joins, 1)
+        per["json_and_crossing_overhead_us"] = round(per["crossing_us"] - per["python_us"], 1)
+        pass_us = 1e6 * args.workers / result["passthrough"]["rps"]
+        pers_us = 1e6 * args.workers / result["personalized"]["rps"]
+        result["time_per_request_us"] = {
+            "http_and_cache_passthrough_cpu": round(pass_us, 1),
+            "personalized_cpu": round(pers_us, 1),
+            **per,
+            "note": "cpu = workers / throughput (the load generator shares the cores); the "
+                    "rest are wall-clock means inside the worker over the personalized phases "
+                    "(crossings only, contextual-cache hits excluded), inflated when the "
+                    "machine is oversubscribed",
+        }
+        result["fallbacks"] = health["counters"]["fallbacks"]
+        result["rss_per_worker_mb"] = [round(r / 2**20, 1) for r in
+                                       rss_children(node_child(proc.pid))]
+        result["pyodide_start"] = [w["pyodide"] for w in health["workers"]]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        server.shutdown()
+        shutil.rmtree(data, ignore_errors=True)
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

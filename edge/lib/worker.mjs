@@ -1,0 +1,392 @@
+// One edge worker: an HTTP server with its own Pyodide. Pages come from the cache
+// pre-split; a request is context reading, one crossing into Python and a join. Anything
+// failing in reading, deciding or rendering serves the page with its defaults (counted).
+
+import http from 'node:http';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { readContext, setCookie, isSecure } from './context.mjs';
+import { joinPage } from './splitter.mjs';
+import { Origin, hopless } from './origin.mjs';
+import { Pages } from './pages.mjs';
+import { Profiles } from './profiles.mjs';
+import { parseEvents, EventError } from './events.mjs';
+import { verifyBundle, loadPublicKey, BundleRejected } from './bundle.mjs';
+import { newStats, observeDecision, countFallback } from './metrics.mjs';
+import { StaticFiles } from './static.mjs';
+import { PyHost } from './pyhost.mjs';
+import { Ipc } from './ipc.mjs';
+import { DecisionCache } from './decisions.mjs';
+
+const TRACE = process.env.TAILOR_EDGE_TRACE === '1';
+/** Start-up stage timings (ms since the process started) on stderr when TAILOR_EDGE_TRACE=1. */
+function trace(stage) {
+  if (TRACE) {
+    process.stderr.write(`[edge ${process.pid}] ${stage} ${performance.now().toFixed(1)} ` +
+      `at ${(performance.timeOrigin + performance.now()).toFixed(0)}\n`);
+  }
+}
+
+function readBody(req, limit) {
+  return new Promise((resolve, reject) => {
+    const parts = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > limit) {
+        const e = new Error(`body larger than ${limit} bytes`);
+        e.status = 413;
+        req.removeAllListeners('data');
+        req.resume(); // drain the rest; the 413 closes the connection
+        reject(e);
+        return;
+      }
+      parts.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res, status, obj, extra = {}) {
+  const body = Buffer.from(JSON.stringify(obj));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length,
+    'cache-control': 'no-store', ...extra });
+  res.end(body);
+}
+
+function tokenOk(header, token) {
+  if (!token) return false;
+  const m = /^Bearer\s+(.+)$/i.exec(header || '');
+  if (!m) return false;
+  const a = Buffer.from(m[1].trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieHeaders(out, secure) {
+  if (out.set_cookie === '') return [setCookie('tailor_s', '', { secure, maxAge: 0 })];
+  if (typeof out.set_cookie === 'string') return [setCookie('tailor_s', out.set_cookie, { secure })];
+  return [];
+}
+
+export class Worker {
+  constructor(cfg) {
+    this.cfg = cfg;
+    this.stats = newStats();
+    this.ipc = new Ipc(process, (msg) => this.onPrimary(msg));
+    this.origin = new Origin(cfg.origin, { token: cfg.originToken, timeoutMs: cfg.originTimeoutMs });
+    this.pages = new Pages(this.origin, this.stats, { maxBytes: cfg.cacheBytes,
+      defaultTtl: cfg.defaultTtl });
+    this.profiles = new Profiles(this.origin, this.stats, { timeoutMs: cfg.profileTimeoutMs,
+      ttlMs: cfg.profileTtlMs, max: cfg.profileCacheMax });
+    this.publicKey = cfg.publicKey ? loadPublicKey(cfg.publicKey) : null;
+    this.files = new StaticFiles(cfg.staticRoots);
+    this.decisions = new DecisionCache({ ttlMs: cfg.decisionCacheMs ?? 30000 });
+    this.py = null;
+    this.startedAt = Date.now();
+  }
+
+  async start() {
+    trace('worker up');
+    try {
+      this.py = await PyHost.start(this.cfg);
+      trace('pyodide ready');
+    } catch (e) {
+      // no Python: every page is served with its defaults (and counted) rather than failing
+      process.stderr.write(`tailor edge worker ${process.pid}: Pyodide failed to start: ${e?.stack || e}\n`);
+      this.pyError = String(e?.message || e);
+    }
+    // take the live bundle from the primary before serving, so all workers agree
+    for (;;) {
+      const init = await this.ipc.request({ t: 'hello', pid: process.pid });
+      if (init.bundle && this.py) this.install(init.bundle.payload, init.bundle.version);
+      trace('bundle installed');
+      const go = await this.ipc.request({ t: 'ready', version: this.version() });
+      if (go.ok) break;
+    }
+    this.server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+      this.route(req, res).catch((e) => this.internalError(res, e));
+    });
+    await new Promise((resolve) => this.server.listen(this.cfg.port, this.cfg.host, resolve));
+    trace('listening');
+    this.ipc.send({ t: 'listening', pid: process.pid });
+  }
+
+  version() { return this.py ? this.py.version : 0; }
+
+  /** Stops accepting connections, lets in-flight requests finish (bounded), then exits. */
+  stop() {
+    const done = () => process.exit(0);
+    if (!this.server) return done();
+    this.server.close(done);
+    this.server.closeIdleConnections?.();
+    setTimeout(done, 3000).unref();
+  }
+
+  install(payload, version) {
+    const p = this.py.prepare(Buffer.from(payload), version);
+    if (!p.ok) {
+      process.stderr.write(`tailor edge worker ${process.pid}: stored bundle rejected: ${p.error}\n`);
+      return false;
+    }
+    return this.py.commit(version).ok;
+  }
+
+  /** Messages from the primary: two-phase bundle swaps and stats collection. */
+  onPrimary(msg) {
+    if (msg.t === 'prepare') {
+      if (!this.py) return { ok: false, error: `worker has no Python: ${this.pyError}` };
+      return this.py.prepare(Buffer.from(msg.payload), msg.version);
+    }
+    if (msg.t === 'commit') return this.py.commit(msg.version);
+    if (msg.t === 'abort') return this.py ? this.py.abort() : { ok: true };
+    if (msg.t === 'collect') {
+      return { pid: process.pid, version: this.version(), stats: this.stats,
+        cache: this.pages.cache.stats(), decisions: this.decisions.stats(), rss: process.memoryUsage().rss,
+        uptime_s: (Date.now() - this.startedAt) / 1000, pyodide: this.py ? this.py.start : null,
+        python_error: this.pyError || null };
+    }
+    return { ok: false, error: `unknown message ${msg.t}` };
+  }
+
+  internalError(res, e) {
+    process.stderr.write(`tailor edge: ${e?.stack || e}\n`);
+    if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'internal edge error' });
+    else res.destroy();
+  }
+
+  async route(req, res) {
+    const url = new URL(req.url, 'http://edge.local');
+    const p = url.pathname;
+    if (p.startsWith('/_tailor/')) return this.routeTailor(req, res, url);
+    // non-GET and authenticated requests are the origin's business, untouched
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.authorization) {
+      return this.passThrough(req, res);
+    }
+    return this.page(req, res, url);
+  }
+
+  async routeTailor(req, res, url) {
+    const p = url.pathname;
+    const c = this.stats.counters;
+    if (p === '/_tailor/events') {
+      c.requests_events += 1;
+      if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'use POST' });
+      return this.events(req, res);
+    }
+    if (p === '/_tailor/admin/bundle') {
+      c.requests_admin += 1;
+      if (req.method !== 'PUT') return sendJson(res, 405, { ok: false, error: 'use PUT' });
+      return this.adminBundle(req, res, url);
+    }
+    c.requests_other += 1;
+    if (p === '/_tailor/health' || p === '/_tailor/metrics') {
+      const r = await this.ipc.request({ t: p === '/_tailor/health' ? 'health' : 'metrics' });
+      if (p === '/_tailor/health') return sendJson(res, 200, r.body);
+      const body = Buffer.from(r.body);
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': body.length,
+        'cache-control': 'no-store' });
+      return res.end(body);
+    }
+    if ((req.method === 'GET' || req.method === 'HEAD') && this.files.serve(req, res, p)) return;
+    return sendJson(res, 404, { ok: false, error: `no such edge resource ${p}` });
+  }
+
+  passThrough(req, res) {
+    this.stats.counters.requests_passthrough += 1;
+    this.origin.proxy(req, res, (e) => {
+      this.stats.counters.errors_origin += 1;
+      if (!res.headersSent) sendJson(res, 502, { ok: false, error: `origin unreachable: ${e.message}` });
+      else res.destroy();
+    });
+  }
+
+  async page(req, res, url) {
+    let got;
+    try {
+      got = await this.pages.get(url.pathname + url.search, req.headers);
+    } catch (e) {
+      if (e.response) got = { raw: e.response };
+      else return sendJson(res, 502, { ok: false, error: `origin unreachable: ${e.message}` });
+    }
+    if (got.raw) {
+      this.stats.counters.requests_passthrough += 1;
+      const r = got.raw;
+      const headers = hopless(r.headers);
+      headers['content-length'] = r.body.length;
+      res.writeHead(r.status, headers);
+      return res.end(req.method === 'HEAD' ? undefined : r.body);
+    }
+    this.stats.counters.requests_page += 1;
+    const entry = got.entry;
+    const headers = { ...entry.headers, 'x-tailor-cache': got.cache };
+    if (entry.setCookie) headers['set-cookie'] = [...entry.setCookie];
+    if (entry.page.slots.length === 0) {
+      headers['content-length'] = entry.page.whole.length;
+      res.writeHead(200, headers);
+      return res.end(req.method === 'HEAD' ? undefined : entry.page.whole);
+    }
+    const mode = this.cfg.debugHooks ? req.headers['x-tailor-debug'] : undefined;
+    let fills = null;
+    if (mode !== 'bypass') fills = await this.personalize(req, url, entry, headers, mode);
+    let body;
+    const tj = performance.now();
+    try {
+      body = joinPage(entry.page, fills);
+      if (fills) {
+        this.stats.timing.join_us += (performance.now() - tj) * 1000;
+        this.stats.timing.join_n += 1;
+      }
+    } catch (e) {
+      countFallback(this.stats, `render: ${e.message}`);
+      body = joinPage(entry.page, null);
+    }
+    headers['content-length'] = body.length;
+    res.writeHead(200, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** Decides the page's slots; sets response headers; null (defaults) on any failure. */
+  async personalize(req, url, entry, headers, mode) {
+    const t0 = performance.now();
+    let out;
+    let ctx;
+    let tc = 0;
+    let tx = 0;
+    try {
+      if (!this.py) throw new Error('python unavailable');
+      const nowMs = Date.now();
+      ctx = readContext(req, url, this.cfg, nowMs);
+      ctx.page_slots = entry.page.slotNames;
+      const known = req.headers[this.cfg.knownIdHeader];
+      if (typeof known === 'string' && known) ctx.known_id = known.slice(0, 64);
+      const knownId = ctx.known_id || this.profiles.knownFor(ctx.cookies.tailor_s);
+      ctx.profile = null;
+      if (knownId) {
+        const cached = this.profiles.cached(knownId, nowMs);
+        ctx.profile = cached !== undefined ? cached : await this.profiles.get(knownId, nowMs);
+      }
+      const msg = { op: 'page', request: ctx, now: Math.floor(nowMs / 1000),
+        fresh_id: randomUUID().replace(/-/g, ''), debug_raise: mode === 'raise' };
+      const dkey = mode ? null : DecisionCache.key(this.py.version, ctx, url.search);
+      const cached = dkey && this.decisions.get(dkey, nowMs);
+      if (cached) {
+        out = cached;
+      } else {
+        tc = performance.now();
+        out = this.py.handle(msg);
+        tx = performance.now();
+        if (dkey && !out.error) this.decisions.put(dkey, out, nowMs);
+      }
+      if (!out.error && out.needs_profile && out.known_id && ctx.profile === null && !knownId) {
+        const profile = await this.profiles.get(out.known_id, nowMs);
+        if (profile) { ctx.profile = profile; out = this.py.handle(msg); }
+      }
+    } catch (e) {
+      out = { error: `read: ${e?.message || e}` };
+    }
+    const ms = performance.now() - t0;
+    observeDecision(this.stats, ms);
+    headers['server-timing'] = `decide;dur=${ms.toFixed(3)}`;
+    headers['cache-control'] = 'private, no-cache';
+    headers.vary = headers.vary ? `${headers.vary}, Cookie` : 'Cookie';
+    delete headers.etag;
+    delete headers['last-modified'];
+    delete headers.expires;
+    if (out.error) {
+      countFallback(this.stats, out.error);
+      headers['x-tailor-fallback'] = '1';
+      return null;
+    }
+    this.stats.counters.requests_personalized += 1;
+    if (tc) {
+      const t = this.stats.timing;
+      t.n += 1;
+      t.context_us += (tc - t0) * 1000;
+      t.crossing_us += (tx - tc) * 1000;
+      t.python_us += out.py_us || 0;
+    }
+    const secure = isSecure(req);
+    const cookies = cookieHeaders(out, secure);
+    if (cookies.length) headers['set-cookie'] = [...(headers['set-cookie'] || []), ...cookies];
+    headers['x-tailor-mode'] = out.mode;
+    headers['x-tailor-version'] = String(out.version);
+    if (this.cfg.debugHooks) headers['x-tailor-segments'] = (out.segments || []).join(',');
+    if (out.known_id) this.profiles.remember(out.set_cookie || ctx.cookies.tailor_s, out.known_id);
+    if (Array.isArray(out.forward) && out.forward.length) {
+      this.stats.counters.events_forwarded += out.forward.length;
+      this.ipc.request({ t: 'journal', events: out.forward }).catch(() => {});
+    }
+    return out.slots;
+  }
+
+  async events(req, res) {
+    const c = this.stats.counters;
+    const type = String(req.headers['content-type'] || 'text/plain').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json' && type !== 'text/plain') {
+      c.events_rejected += 1;
+      return sendJson(res, 415, { ok: false, error: 'content-type must be application/json or text/plain' });
+    }
+    let events;
+    try {
+      const body = await readBody(req, this.cfg.eventsMaxBytes);
+      events = parseEvents(body, { maxEvents: this.cfg.eventsMaxCount,
+        maxFutureSeconds: 300, maxAgeSeconds: 7 * 24 * 3600 }, Date.now());
+    } catch (e) {
+      c.events_rejected += 1;
+      if (e.status === 413) {
+        return sendJson(res, 413, { ok: false, error: e.message }, { connection: 'close' });
+      }
+      if (e instanceof EventError) return sendJson(res, 400, { ok: false, error: e.message });
+      throw e;
+    }
+    if (!this.py) return sendJson(res, 503, { ok: false, error: 'edge has no decision runtime' });
+    const nowMs = Date.now();
+    const url = new URL(req.headers.referer || 'http://edge.local/', 'http://edge.local');
+    const ctx = readContext(req, url, this.cfg, nowMs);
+    ctx.page_slots = [];
+    ctx.profile = null;
+    const out = this.py.handle({ op: 'events', request: ctx, events, now: Math.floor(nowMs / 1000),
+      fresh_id: randomUUID().replace(/-/g, '') });
+    if (out.error) {
+      countFallback(this.stats, `events: ${out.error}`);
+      return sendJson(res, 503, { ok: false, error: 'events could not be processed' });
+    }
+    const forward = Array.isArray(out.forward) ? out.forward : [];
+    if (forward.length) {
+      const r = await this.ipc.request({ t: 'journal', events: forward });
+      if (!r.ok) return sendJson(res, 503, { ok: false, error: r.error }, { 'retry-after': '30' });
+      c.events_forwarded += forward.length;
+    }
+    c.events_accepted += out.accepted || 0;
+    const extra = {};
+    const cookies = cookieHeaders(out, isSecure(req));
+    if (cookies.length) extra['set-cookie'] = cookies;
+    return sendJson(res, 202, { ok: true, accepted: out.accepted || 0, forwarded: forward.length,
+      mode: out.mode, errors: out.errors || [] }, extra);
+  }
+
+  async adminBundle(req, res, url) {
+    if (!tokenOk(req.headers.authorization, this.cfg.adminToken)) {
+      return sendJson(res, 401, { ok: false, version: null, error: 'missing or wrong bearer token' },
+        { 'www-authenticate': 'Bearer' });
+    }
+    const rollback = url.searchParams.get('rollback') === '1';
+    let verified;
+    try {
+      if (!this.publicKey) throw new BundleRejected(503, 'edge has no public key configured');
+      const body = await readBody(req, this.cfg.bundleMaxBytes);
+      verified = verifyBundle(body, this.publicKey);
+      verified.raw = body;
+    } catch (e) {
+      if (!(e instanceof BundleRejected) && e.status !== 413) throw e;
+      this.ipc.send({ t: 'rejected' });
+      const extra = e.status === 413 ? { connection: 'close' } : {};
+      return sendJson(res, e.status || 400, { ok: false, version: null, error: e.message }, extra);
+    }
+    const r = await this.ipc.request({ t: 'swap', raw: verified.raw, payload: verified.payload,
+      version: verified.header.version, rollback }, 120000);
+    return sendJson(res, r.status, r.body);
+  }
+}
