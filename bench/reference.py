@@ -196,7 +196,7 @@ def payload(seed: int = 7, n_items: int = 10_000, k: int = 50) -> dict[str, Any]
                 "id": f"exp{e}",
                 "layer": layer,
                 "seed": f"exp{e}",
-                "range": [start, start + 1 / 7],
+                "range": [start, (slot_in_layer + 1) / 7],
                 "kind": "bandit" if e % 5 == 0 else "ab",
                 "variations": [
                     {"id": f"v{j}", "weight": 1.0, "blocks": {"hero": f"b{(e * 3 + j) % 60}"}}

@@ -31,6 +31,7 @@ from core.rules import (
     parse_slots,
 )
 from core.settings import Settings
+from core.state import VisitorState
 
 SCHEMA = 1
 
@@ -58,6 +59,9 @@ class Bundle:
     fragments: FragmentCache = field(default_factory=FragmentCache)
     """Rendered fragments of this bundle, memoised across requests."""
     contextual: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict)
+    recent_states: dict[tuple[bytes, str], VisitorState] = field(default_factory=dict)
+    """States this edge process encoded recently, by the key and exact cookie value it wrote: a
+    visitor's next request carries that value, so decoding (and verifying) it is skipped."""
     """Contextual decisions by context key (see `core.visit`), memoised across requests."""
 
     @property

@@ -118,6 +118,40 @@ def _shortened(work: VisitorState, key: bytes, limit: int, compress: bool) -> st
     return ""
 
 
+def encode_with_state(
+    state: VisitorState, key: bytes, settings: Settings, now: int
+) -> tuple[str, VisitorState | None]:
+    """`encode`, plus the state the value decodes to when that is cheap to know.
+
+    When nothing had to be evicted, the decoded state is `state` within the bounds with its
+    counters rounded to the cookie's fixed point, so a caller can keep it instead of
+    decoding its own cookie on the visitor's next request. None when eviction ran.
+    """
+    base = state if _within(state, settings) else _bounded(state, settings, now)
+    value = pack(_payload(base, False), key)
+    if len(value) <= settings.cookie_max_bytes:
+        return value, _as_decoded(base)
+    return encode(state, key, settings, now), None
+
+
+def _as_decoded(state: VisitorState) -> VisitorState:
+    """A copy of `state` exactly as `_parse` would rebuild it from `_payload`."""
+    s = copy_state(state)
+    s.interests = {
+        k: Counter(_unzz(_quantize(c.value)) / SCALE, c.updated_at) for k, c in s.interests.items()
+    }
+    s.counts = {
+        k: Counter(_unzz(_quantize(c.value)) / SCALE, c.updated_at)
+        for k, c in s.counts.items()
+        if k in _CODES
+    }
+    s.events = [e for e in s.events if e.type in _CODES]
+    s.visit_count = max(0, s.visit_count)
+    s.session_pages = max(0, s.session_pages)
+    s.revision = max(0, s.revision)
+    return s
+
+
 def decode(
     value: str | None, key: bytes, now: int, fresh_id: str, settings: Settings
 ) -> VisitorState:

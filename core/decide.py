@@ -132,15 +132,15 @@ def _build(
     known = _known_profile(request)
     candidates: list[int] = []
     if consent.profile:
-        state = fold_mod.touch(state, now, bundle.settings)
+        view = None
+        if item_index is not None and not sensitive_item(bundle, item_index, hidden):
+            # a view of a sensitive item is never kept without its opt-in
+            view = _page_view(bundle, state, item, path, now)
+            events.append(view)
+        state = fold_mod.page_step(state, view, now, bundle.settings, catalog.info)
         known_id = request.get("known_id")
         if isinstance(known_id, str) and known_id:
             state.known_id = known_id[:64]
-        if item_index is not None and not sensitive_item(bundle, item_index, hidden):
-            # a view of a sensitive item is never kept without its opt-in
-            event = _page_view(bundle, state, item, path, now)
-            state = fold_mod.fold(state, event, now, bundle.settings, catalog.info)
-            events.append(event)
         attrs.update(attributes_mod.profile(state, now, bundle.settings.half_life_hours, known))
         if hidden:  # behaviour kept under an opt-in since withdrawn is not read either
             attrs["interests"] = {
@@ -373,10 +373,9 @@ def decide(
         if slot.block is not None or slot.experiment is not None:
             exposures.append(_exposure(req, slot))
     state = req.state
-    if consent.profile:
-        for slot in slots.values():
-            if slot.block is not None:
-                state = fold_mod.record_exposure(state, slot.block, now, bundle.settings)
+    if consent.profile:  # req.state is already this request's private copy
+        shown = [slot.block for slot in slots.values() if slot.block is not None]
+        state = fold_mod.record_exposures(state, shown, now, bundle.settings, copy=False)
     return Decision(
         slots=slots,
         state=state,

@@ -123,6 +123,48 @@ def touch(state: VisitorState, now: int, settings: Settings, page: bool = True) 
     return s
 
 
+def page_step(
+    state: VisitorState,
+    view: Mapping[str, Any] | None,
+    now: int,
+    settings: Settings,
+    item_info: ItemLookup,
+) -> VisitorState:
+    """`touch` and, when `view` is given, `fold` of the page's view event, in one copy.
+
+    The decision calls this once per page; the returned state is a private copy the caller
+    may go on changing in place (see `record_exposures(..., copy=False)`).
+    """
+    s = copy_state(state)
+    _session(s, now, settings)
+    s.session_pages += 1
+    s.updated_at = max(s.updated_at, now)
+    s.revision += 1
+    if view is not None:
+        event = _prepare(view, now, item_info)
+        if event is not None:
+            try:
+                _apply(s, event, now, settings)
+            except Exception:  # same contract as fold: a bad event changes nothing
+                return touch(state, now, settings)
+    return s
+
+
+def record_exposures(
+    state: VisitorState, blocks: Iterable[str], now: int, settings: Settings, *, copy: bool = True
+) -> VisitorState:
+    """One more showing of each block at `now`; in place when `copy` is False."""
+    s = copy_state(state) if copy else state
+    changed = False
+    for block_id in blocks:
+        _record(s, block_id, now, settings)
+        changed = True
+    if changed:
+        s.updated_at = max(s.updated_at, now)
+        s.revision += 1
+    return s
+
+
 def record_exposure(
     state: VisitorState, block_id: str, now: int, settings: Settings
 ) -> VisitorState:

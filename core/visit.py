@@ -46,6 +46,37 @@ def _set_cookie(
 
 
 CONTEXT_CACHE_ENTRIES = 10_000
+STATE_CACHE_ENTRIES = 2_000
+
+
+def _read_state(
+    bundle: Bundle, value: str | None, key: bytes, now: int, fresh_id: str
+) -> VisitorState:
+    """The state in a cookie, from the recent-states memo when this process wrote it.
+
+    The memo is keyed by the signing key and the exact cookie value, and holds the state as
+    the cookie decodes (`cookie.encode_with_state`), so a hit gives what a decode would.
+    Decisions never change a state they are given (they work on a copy), so it can be shared.
+    """
+    if value is not None:
+        known = bundle.recent_states.get((key, value))
+        limit = now + cookie_mod.FUTURE_SKEW_SECONDS
+        if (
+            known is not None
+            and max(known.created_at, known.updated_at, known.session_started_at) <= limit
+        ):
+            return known  # the same answer decode gives, including its future-date check
+    return cookie_mod.decode(value, key, now, fresh_id, bundle.settings)
+
+
+def _remember(bundle: Bundle, key: bytes, value: str, state: VisitorState) -> None:
+    if not value:
+        return
+    if len(bundle.recent_states) >= STATE_CACHE_ENTRIES:
+        bundle.recent_states.clear()
+    bundle.recent_states[(key, value)] = state
+
+
 _CONTEXT_FIELDS = ("path", "device", "country", "language", "local_hour", "weekday")
 
 
@@ -128,12 +159,13 @@ def handle_page(
         result = dict(cached)
         result["set_cookie"] = clear
         return result
-    state = cookie_mod.decode(
-        raw if had_cookie else None, cookie_key, now, fresh_id, bundle.settings
-    )
+    state = _read_state(bundle, raw if had_cookie else None, cookie_key, now, fresh_id)
     decision = decide(bundle, request, state, now, consent)
     state = decision.state
-    result = _result(bundle, decision, cookie_mod.encode(state, cookie_key, bundle.settings, now))
+    value, as_decoded = cookie_mod.encode_with_state(state, cookie_key, bundle.settings, now)
+    if as_decoded is not None:
+        _remember(bundle, cookie_key, value, as_decoded)
+    result = _result(bundle, decision, value)
     result["needs_profile"] = bool(state.known_id and request.get("profile") is None)
     return result
 

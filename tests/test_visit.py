@@ -292,3 +292,21 @@ def test_non_map_consent_is_treated_as_none(consent: object) -> None:
 def test_non_map_consent_in_a_beacon_is_treated_as_none() -> None:
     result = visit.handle_events(BUNDLE, {"consent": "granted"}, [], KEY, T0, "f")
     assert result["mode"] == "contextual"
+
+
+def test_memoised_states_equal_what_decoding_the_cookie_gives() -> None:
+    """The edge skips decoding a cookie it wrote itself; that must not change any answer."""
+    bundle = load()
+    value = None
+    paths = ["/products/boot-1", "/products/boot-2", "/c/hiking", "/products/shoe-1", "/"]
+    for step, path in enumerate(paths * 3):
+        request = {
+            "path": path,
+            "consent": {"cookie": "granted"},
+            "cookies": {"tailor_s": value},
+            "page_slots": ["hero", "recs", "promo"],
+        }
+        result = visit.handle_page(bundle, request, KEY, T0 + 600 * step, "fresh")
+        value = result["set_cookie"]
+        memo = bundle.recent_states[(KEY, value)]
+        assert memo == cookie_mod.decode(value, KEY, T0 + 600 * step, "other", bundle.settings)
