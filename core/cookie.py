@@ -125,7 +125,8 @@ def encode_with_state(
 
     When nothing had to be evicted, the decoded state is `state` within the bounds with its
     counters rounded to the cookie's fixed point, so a caller can keep it instead of
-    decoding its own cookie on the visitor's next request. None when eviction ran.
+    decoding its own cookie on the visitor's next request. None when eviction ran. The
+    caller hands `state` over: its counters may be rounded in place.
     """
     base = state if _within(state, settings) else _bounded(state, settings, now)
     value = pack(_payload(base, False), key)
@@ -134,18 +135,19 @@ def encode_with_state(
     return encode(state, key, settings, now), None
 
 
-def _as_decoded(state: VisitorState) -> VisitorState:
-    """A copy of `state` exactly as `_parse` would rebuild it from `_payload`."""
-    s = copy_state(state)
-    s.interests = {
-        k: Counter(_unzz(_quantize(c.value)) / SCALE, c.updated_at) for k, c in s.interests.items()
-    }
-    s.counts = {
-        k: Counter(_unzz(_quantize(c.value)) / SCALE, c.updated_at)
-        for k, c in s.counts.items()
-        if k in _CODES
-    }
-    s.events = [e for e in s.events if e.type in _CODES]
+def _as_decoded(s: VisitorState) -> VisitorState:
+    """`s`, changed in place into exactly what `_parse` rebuilds from `_payload(s)`."""
+    for table in (s.interests, s.counts):
+        for counter in table.values():
+            v = counter.value
+            if -VALUE_LIMIT <= v <= VALUE_LIMIT:
+                counter.value = round(v * SCALE) / SCALE
+            else:
+                counter.value = _unzz(_quantize(v)) / SCALE
+    if any(k not in _CODES for k in s.counts):
+        s.counts = {k: c for k, c in s.counts.items() if k in _CODES}
+    if any(e.type not in _CODES for e in s.events):
+        s.events = [e for e in s.events if e.type in _CODES]
     s.visit_count = max(0, s.visit_count)
     s.session_pages = max(0, s.session_pages)
     s.revision = max(0, s.revision)
