@@ -34,6 +34,8 @@ class Window:
     compares: Compares
     exists: bool
     """True for $recency: any matching event is enough."""
+    where_eq: tuple[str, str] | None = None
+    """`where` of the common form {"category": "hiking"}, tested inline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +95,19 @@ def parse(op: str, operand: Any) -> Window | Interest | None:
     if op == "$interest":
         return Interest(operand["key"], compares)
     hours = operand.get("within_hours")
+    where = operand.get("where")
+    where_eq = None
+    if where is not None and len(where) == 1:
+        key, value = next(iter(where.items()))
+        if key.__class__ is str and "." not in key and not key.startswith("$"):
+            where_eq = (key, value) if value.__class__ is str else None
     return Window(
         event=operand.get("event"),
         where=operand.get("where"),
         within_hours=None if hours is None else as_float(hours),
         compares=compares,
         exists=op == "$recency",
+        where_eq=where_eq,
     )
 
 
@@ -120,11 +129,6 @@ def holds(value: float, compares: Compares) -> bool:
     return True
 
 
-def _since(ts: Any, since: float) -> bool:
-    """A numeric timestamp at or after `since` (a NaN or non-number never is)."""
-    return ts.__class__ in NUMBER_TYPES and bool(cast(float, ts) >= since)
-
-
 def window_test(
     window: Window, attributes: Any, where: Callable[[dict[str, Any]], bool] | None
 ) -> bool:
@@ -142,6 +146,7 @@ def window_test(
         if window.within_hours is not None and since is None:
             events = []
         kind = window.event
+        where_eq = window.where_eq
         event: Any
         for event in events:
             if event.__class__ is not dict:
@@ -149,9 +154,17 @@ def window_test(
             if kind is not None and event.get("type") != kind:
                 continue
             if since is not None:
-                if not _since(event.get("ts"), since):
+                ts: Any = event.get("ts")
+                if ts.__class__ not in NUMBER_TYPES or not cast(float, ts) >= since:
                     continue
-            if where is not None and not where(event):
+            if where_eq is not None:
+                found = event.get(where_eq[0])
+                if not (
+                    (found.__class__ is str and found == where_eq[1])
+                    or (found.__class__ is list and where_eq[1] in found)
+                ):
+                    continue
+            elif where is not None and not where(event):
                 continue
             if window.exists:
                 return True
@@ -167,3 +180,59 @@ def interest_test(interest: Interest, attributes: Any) -> bool:
     value: Any = scores.get(interest.key) if scores.__class__ is dict else None
     score = as_float(value) if value.__class__ in NUMBER_TYPES else 0.0
     return holds(score, interest.compares)
+
+
+class EventIndex:
+    """One request's events bucketed by (type or None, (where key, value) or None) -> their
+    timestamps, so that each $count/$recency of the common form ({"category": "x"} or no
+    `where`) is a lookup plus a short scan instead of a pass over every event. Built once
+    per request by compile_all, and only when such a condition is reached."""
+
+    __slots__ = ("buckets", "now")
+
+    def __init__(self, attributes: dict[str, Any], keys: tuple[str, ...]) -> None:
+        now: Any = attributes.get("now")
+        self.now = as_float(now) if now.__class__ in NUMBER_TYPES else None
+        buckets: dict[Any, list[Any]] = {}
+        events: Any = attributes.get("events")
+        event: Any
+        for event in events if events.__class__ is list else ():
+            if event.__class__ is not dict:
+                continue
+            kind: Any = event.get("type")
+            ts: Any = event.get("ts")
+            labels: list[Any] = [None]
+            for key in keys:
+                found: Any = event.get(key)
+                if found.__class__ is str:
+                    labels.append((key, found))
+                elif found.__class__ is list:  # once per distinct value, as `in` would find
+                    labels.extend({(key, x) for x in found if isinstance(x, str)})
+            typed = isinstance(kind, str)
+            for label in labels:
+                buckets.setdefault((None, label), []).append(ts)
+                if typed:
+                    buckets.setdefault((kind, label), []).append(ts)
+        self.buckets = buckets
+
+    def test(self, window: Window) -> bool:
+        """window_test's answer for a window whose `where` is absent or `where_eq`."""
+        stamps = self.buckets.get((window.event, window.where_eq), ())
+        if window.within_hours is None:
+            count = len(stamps)
+        elif self.now is None:
+            count = 0
+        else:
+            since = self.now - window.within_hours * 3600.0
+            count = 0
+            for ts in stamps:
+                if ts.__class__ in NUMBER_TYPES and cast(float, ts) >= since:
+                    count += 1
+        if window.exists:
+            return count > 0
+        return holds(float(count), window.compares)
+
+
+def indexed_test(window: Window, index: EventIndex) -> bool:
+    """$count / $recency through a request's EventIndex."""
+    return index.test(window)

@@ -5,7 +5,8 @@ checks, set lookups, pre-compiled regexes, pre-padded versions) with every value
 condition bound as a closure constant, never spliced into the source text, so the generated
 code is a fixed set of templates whatever the bundle says. A field is read once, where it is
 first needed. Conditions the fast form cannot express exactly (unknown operators, malformed
-structure) fall back to the interpreter, which answers "false" for them.
+structure) are answered by the interpreter, and so is any call whose fast form raises (odd
+data such as an unhashable array element), so the answers always equal `evaluate`.
 
 The expression contains no conditional expressions or lambdas, so Python evaluates it left
 to right; the first textual use of a field therefore binds it (`(v1 := a.get(k0))`).
@@ -17,14 +18,16 @@ from collections.abc import Callable
 from typing import Any
 
 from core import condition_behaviour as behaviour
-from core.condition_eval import elem_match_on_value, evaluate, regex
+from core.condition_eval import elem_match_on_value, eval_condition, evaluate, regex
 from core.condition_values import (
     BEHAVIOUR_KEYS,
     CONDITION_ONLY,
     MISSING,
     NUMBER_TYPES,
+    PADDED,
     InSet,
     compare,
+    deep_equal,
     get_path,
     is_operator_object,
     padded_version,
@@ -53,23 +56,25 @@ def _elem_match(actual: list[Any], test: Predicate) -> bool:
     return any(test(x) for x in actual if x is not None)
 
 
-_HELPERS: dict[str, Any] = {
+HELPERS: dict[str, Any] = {
     "N": NUMBER_TYPES,
     "M": MISSING,
     "gp": get_path,
     "gpn": _path_or_none,
     "pm": plain_match,
+    "de": deep_equal,
     "tn": type_name,
     "cu": compare,
     "pv": padded_version,
     "al": _all,
+    "pc": PADDED,
     "em": _elem_match,
     "wt": behaviour.window_test,
     "it": behaviour.interest_test,
 }
 
 
-class _Gen:
+class Gen:
     """Source text plus the constants it refers to as k0, k1, …"""
 
     def __init__(self) -> None:
@@ -121,18 +126,31 @@ class _Gen:
             raise Unclean
         if isinstance(parsed, behaviour.Interest):
             return f"it({self.const(parsed)}, a)"
-        where = None if parsed.where is None else compile_condition(parsed.where, strict=True)
+        where = None
+        if parsed.where is not None and parsed.where_eq is None:
+            where = compile_condition(parsed.where, strict=True)
         return f"wt({self.const(parsed)}, a, {self.const(where)})"
 
     def field(self, path: str, cond: Any) -> str:
-        parts = split_path(path)
-        keep_missing = _reads_missing(cond)
-        if len(parts) == 1:
-            lookup = f"a.get({self.const(path)}{', M' if keep_missing else ''})"
-        else:
-            lookup = f"{'gp' if keep_missing else 'gpn'}(a, {self.const(parts)})"
+        keep_missing = reads_missing(cond)
         mark = self.mark()
-        return self.bind(self.value(cond, mark, keep_missing), mark, lookup)
+        expr = self.value(cond, mark, keep_missing)
+        return self.bind(expr, mark, self.lookup(path, keep_missing))
+
+    def lookup(self, path: str, keep_missing: bool) -> str:
+        """An expression reading `path` from `a` (MISSING or None when absent)."""
+        parts = split_path(path)
+        default = ", M" if keep_missing else ""
+        lookup = f"a.get({self.const(parts[0])}{default})"
+        if len(parts) > 1:  # dicts all the way down inline; anything else via get_path
+            slow = f"{'gp' if keep_missing else 'gpn'}(a, {self.const(parts)})"
+            for part in parts[1:]:
+                t = self.var()
+                lookup = (
+                    f"({t}.get({self.const(part)}{default})"
+                    f" if ({t} := {lookup}).__class__ is dict else {slow})"
+                )
+        return lookup
 
     def bind(self, expr: str, mark: str, lookup: str) -> str:
         name = self.var()
@@ -140,10 +158,11 @@ class _Gen:
 
     # ---- value level -----------------------------------------------------------------
 
-    def value(self, cond: Any, v: str, missing: bool) -> str:
+    def value(self, cond: Any, v: str, missing: bool, whole: bool = True) -> str:
+        """`whole` as in condition_eval.eval_value: plain values also match array elements."""
         if not is_operator_object(cond):
-            return self.plain(cond, v, missing)
-        parts = [self.operator(op, operand, v, missing) for op, operand in cond.items()]
+            return self.plain(cond, v, missing) if whole else self.equal_json(cond, v)
+        parts = [self.operator(op, x, v, missing, whole) for op, x in cond.items()]
         return "(" + " and ".join(parts) + ")" if parts else "True"
 
     def plain(self, expected: Any, v: str, missing: bool) -> str:
@@ -151,11 +170,35 @@ class _Gen:
         if expected.__class__ is str:
             return (
                 f"(({v}.__class__ is str and {v} == {k})"
-                f" or ({v}.__class__ is list and {k} in {v}))"
+                f" or ({v}.__class__ is list and {k} in {self.items(v)}))"
             )
+        in_array = f"({v}.__class__ is list and pm({k}, {v}))"
+        if expected.__class__ is bool:
+            return f"({v} is {k} or {in_array})"
+        if expected is None:
+            return f"({v} is None or {v} is M or {in_array})"
+        if expected.__class__ in NUMBER_TYPES:
+            return f"(({v}.__class__ in N and {v} == {k}) or {in_array})"
         return f"pm({k}, {v})"
 
-    def operator(self, op: str, operand: Any, v: str, missing: bool) -> str:
+    def items(self, v: str) -> str:
+        """The array in `v` for string membership tests (only used once `v` is a list)."""
+        return v
+
+    def equal_json(self, expected: Any, v: str) -> str:
+        """Deep equality with one value (`v` is never MISSING here)."""
+        k = self.const(expected)
+        if expected.__class__ is str:
+            return f"({v}.__class__ is str and {v} == {k})"
+        if expected.__class__ is bool:
+            return f"({v} is {k})"
+        if expected is None:
+            return f"({v} is None)"
+        if expected.__class__ in NUMBER_TYPES:
+            return f"({v}.__class__ in N and {v} == {k})"
+        return f"de({k}, {v})"
+
+    def operator(self, op: str, operand: Any, v: str, missing: bool, whole: bool) -> str:
         if op in ("$eq", "$ne"):
             eq = self.equal(operand, v, missing)
             return eq if op == "$eq" else f"(not {eq})"
@@ -164,16 +207,7 @@ class _Gen:
         if op in ("$in", "$nin"):
             if operand.__class__ is not list:
                 return "False"
-            members = InSet(operand)
-            check = self.const(members.test)
-            if members.only_strings:
-                strings = self.const(members.strings)
-                test = (
-                    f"(({v}.__class__ is str and {v} in {strings})"
-                    f" or ({v}.__class__ is list and {check}({v})))"
-                )
-            else:
-                test = f"{check}({v})"
+            test = self.membership(InSet(operand), v)
             return test if op == "$in" else f"(not {test})"
         if op == "$exists":
             absent = f"({v} is None or {v} is M)" if missing else f"({v} is None)"
@@ -181,22 +215,41 @@ class _Gen:
         if op == "$type":
             return f"(tn({v}) == {self.const(operand)})"
         if op == "$regex":
-            pattern = regex(operand) if operand.__class__ is str else None
-            if pattern is None:
+            compiled = regex(operand) if operand.__class__ is str else None
+            if compiled is None:
                 return "False"
-            return f"({v}.__class__ is str and {self.const(pattern.search)}({v}) is not None)"
+            pattern, literal = compiled
+            if literal is None:
+                return f"({v}.__class__ is str and {self.const(pattern.search)}({v}) is not None)"
+            how, lit = literal
+            text = self.const(lit)
+            test = {
+                "contains": f"{text} in {v}",
+                "prefix": f"{v}.startswith({text})",
+                "exact": f"({v} == {text} or {v} == {self.const(lit + chr(10))})",
+                "suffix": f"{v}.endswith(({text}, {self.const(lit + chr(10))}))",
+            }[how]
+            return f"({v}.__class__ is str and {test})"
         if op == "$not":
-            return f"(not {self.value(operand, v, missing)})"
+            return f"(not {self.value(operand, v, missing, whole)})"
         if op == "$size":
             mark = self.mark()
-            inner = self.bind(self.value(operand, mark, False), mark, f"len({v})")
+            inner = self.bind(self.value(operand, mark, False, False), mark, f"len({v})")
             return f"({v}.__class__ is list and {inner})"
         if op == "$all":
             if operand.__class__ is not list:
                 return "False"
-            tests = tuple(compile_value(c) for c in operand)
-            return f"({v}.__class__ is list and al({v}, {self.const(tests)}))"
+            tests = self.const(tuple(compile_value(c) for c in operand))
+            if operand and all(c.__class__ is str for c in operand):
+                items = self.items(v)
+                found = " and ".join(f"{self.const(c)} in {items}" for c in dict.fromkeys(operand))
+                return f"({v}.__class__ is list and {found})"
+            return f"({v}.__class__ is list and al({v}, {tests}))"
         if op == "$elemMatch":
+            if len(operand) == 1 and operand.get("$in").__class__ is list:
+                members = InSet(operand["$in"])
+                if members.only_strings:  # then no null: same as $in over the array
+                    return f"({v}.__class__ is list and {self.strings_in_array(members, v)})"
             on_value = elem_match_on_value(operand)
             matcher = compile_value(operand) if on_value else compile_condition(operand, True)
             return f"({v}.__class__ is list and em({v}, {self.const(matcher)}))"
@@ -205,6 +258,25 @@ class _Gen:
         if op in CONDITION_ONLY:
             return "False"
         raise Unclean
+
+    def strings_in_array(self, members: InSet, v: str) -> str:
+        """Any string of the array in the set (raises on an unhashable element: see build)."""
+        return f"(not {self.const(members.strings)}.isdisjoint({self.items(v)}))"
+
+    def membership(self, members: InSet, v: str) -> str:
+        """$in for a value: set lookups by type, so 1 never finds True."""
+        if members.bools or members.has_null:
+            return f"{self.const(members.test)}({v})"
+        parts = []
+        if members.strings:
+            parts.append(f"({v}.__class__ is str and {v} in {self.const(members.strings)})")
+        if members.numbers:
+            parts.append(f"({v}.__class__ in N and {v} in {self.const(members.numbers)})")
+        if members.only_strings:
+            parts.append(f"({v}.__class__ is list and {self.strings_in_array(members, v)})")
+        else:
+            parts.append(f"({v}.__class__ is list and {self.const(members.test)}({v}))")
+        return "(" + " or ".join(parts) + ")"
 
     def equal(self, operand: Any, v: str, missing: bool) -> str:
         cls = operand.__class__
@@ -243,49 +315,57 @@ class _Gen:
         else:
             return "True" if op == "$vne" else "False"
         sym = {"$veq": "==", "$vne": "!=", "$vgt": ">", "$vgte": ">=", "$vlt": "<"}.get(op, "<=")
-        test = f"pv({v}) {sym} {self.const(padded_version(operand))}"
+        padded = f"(pc.get({v}) or pv({v}))" if operand.__class__ is str else f"pv({v})"
+        test = f"{padded} {sym} {self.const(padded_version(operand))}"
         if op == "$vne":
             return f"(not ({kind}) or {test})"
         return f"({kind} and {test})"
 
 
-def _reads_missing(cond: Any) -> bool:
+def reads_missing(cond: Any) -> bool:
     """Whether the field's test can tell a missing attribute from null ($type only)."""
     if not is_operator_object(cond):
         return False
-    return "$type" in cond or ("$not" in cond and _reads_missing(cond["$not"]))
+    return "$type" in cond or ("$not" in cond and reads_missing(cond["$not"]))
 
 
-def _build(expr: str, gen: _Gen, fallback: Predicate, value_level: bool) -> Predicate:
+def _build(expr: str, gen: Gen, fallback: Predicate, mode: str) -> Predicate:
+    """Turn the expression into a function. "top": a non-map or any exception is answered
+    by the interpreter for the whole condition (which never raises), so the fast form may
+    take shortcuts that raise on odd data. "sub" ($elemMatch, where): a non-map goes to the
+    interpreter, exceptions propagate to the top. "value": the bare expression."""
     names = [f"k{i}" for i in range(len(gen.consts))]
     unpack = f"    {', '.join(names)}, = K\n" if names else ""
-    guard = "" if value_level else "        if a.__class__ is not dict:\n            return fb(a)\n"
-    source = (
-        "def make(K, fb):\n"
-        f"{unpack}"
-        "    def test(a):\n"
-        f"{guard}"
-        "        try:\n"
-        f"            return {expr}\n"
-        "        except Exception:\n"
-        "            return False\n"
-        "    return test\n"
-    )
-    namespace = dict(_HELPERS)
-    exec(compile(source, "<condition>", "exec"), namespace)
+    lines = ["def make(K, fb):\n", unpack, "    def test(a):\n"]
+    if mode != "value":
+        lines.append("        if a.__class__ is not dict:\n            return fb(a)\n")
+    if mode == "top":
+        lines.append("        try:\n")
+        lines.append(f"            return {expr}\n")
+        lines.append("        except Exception:\n            return fb(a)\n")
+    else:
+        lines.append(f"        return {expr}\n")
+    lines.append("    return test\n")
+    namespace = dict(HELPERS)
+    exec(compile("".join(lines), "<condition>", "exec"), namespace)
     made: Predicate = namespace["make"](tuple(gen.consts), fallback)
     return made
 
 
 def compile_condition(condition: Any, strict: bool = False) -> Predicate:
-    """A condition as one function of the attribute map; `strict` re-raises Unclean."""
-    gen = _Gen()
+    """A condition as one function of the attribute map. `strict` (for conditions nested in
+    $elemMatch or `where`) re-raises Unclean and lets run-time exceptions propagate."""
+    gen = Gen()
 
     def fallback(attributes: Any) -> bool:
         return evaluate(condition, attributes)
 
+    def nested(attributes: Any) -> bool:
+        return eval_condition(condition, attributes) is True
+
     try:
-        return _build(gen.condition(condition), gen, fallback, value_level=False)
+        expr = gen.condition(condition)
+        return _build(expr, gen, nested if strict else fallback, "sub" if strict else "top")
     except Exception as exc:  # unknown operators, malformed or absurdly deep conditions
         if strict:
             raise Unclean from exc
@@ -294,7 +374,7 @@ def compile_condition(condition: Any, strict: bool = False) -> Predicate:
 
 def compile_value(cond: Any) -> Predicate:
     """A field-level condition as a function of one value (for $all and $elemMatch)."""
-    gen = _Gen()
+    gen = Gen()
     mark = gen.mark()
-    expr = gen.bind(gen.value(cond, mark, False), mark, "a")
-    return _build(expr, gen, bool, value_level=True)
+    expr = gen.bind(gen.value(cond, mark, False, False), mark, "a")
+    return _build(expr, gen, bool, "value")

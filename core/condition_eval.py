@@ -18,13 +18,17 @@ from core.condition_values import (
     BEHAVIOUR_KEYS,
     CONDITION_ONLY,
     MISSING,
+    Literal,
     Malformed,
     compare,
+    deep_equal,
     get_path,
     is_in,
     is_operator_object,
+    literal_regex,
     orderable,
     plain_match,
+    regex_search,
     split_path,
     strict_equal,
     type_name,
@@ -34,11 +38,15 @@ from core.condition_values import (
 Tri = bool | None
 
 
+Regex = tuple[re.Pattern[str], Literal | None]
+
+
 @lru_cache(maxsize=512)
-def regex(pattern: str) -> re.Pattern[str] | None:
-    """A compiled pattern, or None for one Python cannot compile (then $regex is false)."""
+def regex(pattern: str) -> Regex | None:
+    """A compiled pattern and its literal shortcut, or None for one Python cannot compile
+    (then $regex is false)."""
     try:
-        return re.compile(pattern)
+        return re.compile(pattern), literal_regex(pattern)
     except Exception:
         return None
 
@@ -113,18 +121,30 @@ def _behaviour(op: str, operand: Any, attributes: Any) -> Tri:
     if isinstance(parsed, behaviour.Interest):
         return behaviour.interest_test(parsed, attributes)
     where = parsed.where
-    if where is None:
+    if where is None or parsed.where_eq is not None:
         return behaviour.window_test(parsed, attributes, None)
-    return behaviour.window_test(parsed, attributes, lambda e: eval_condition(where, e) is True)
+    unknown = False
+
+    def test(event: dict[str, Any]) -> bool:
+        nonlocal unknown
+        r = eval_condition(where, event)
+        unknown = unknown or r is None
+        return r is True
+
+    result = behaviour.window_test(parsed, attributes, test)
+    # an event that may or may not match leaves a count unknown; a found event is found
+    return None if unknown and not (parsed.exists and result) else result
 
 
-def eval_value(condition: Any, actual: Any) -> Tri:
-    """A field's condition (operator object or plain value) against the value at its path."""
+def eval_value(condition: Any, actual: Any, whole: bool = True) -> Tri:
+    """A field's condition (operator object or plain value) against the value at its path.
+    `whole`: `actual` is the field's own value, where a plain value also matches an array
+    element; inside $all and $elemMatch a plain value must equal the element itself."""
     if not is_operator_object(condition):
-        return plain_match(condition, actual)
+        return plain_match(condition, actual) if whole else deep_equal(condition, actual)
     result: Tri = True
     for op, operand in condition.items():
-        r = eval_operator(op, actual, operand)
+        r = eval_operator(op, actual, operand, whole)
         if r is False:
             return False
         if r is None:
@@ -132,7 +152,7 @@ def eval_value(condition: Any, actual: Any) -> Tri:
     return result
 
 
-def eval_operator(op: str, actual: Any, operand: Any) -> Tri:
+def eval_operator(op: str, actual: Any, operand: Any, whole: bool = True) -> Tri:
     """One value operator; None when the operator is unknown."""
     if op == "$eq":
         return strict_equal(actual, operand)
@@ -154,23 +174,29 @@ def eval_operator(op: str, actual: Any, operand: Any) -> Tri:
             return False
         return is_in(operand, actual) is (op == "$in")
     if op == "$exists":
-        return (actual is not None and actual is not MISSING) if operand else (
-            actual is None or actual is MISSING
+        return (
+            (actual is not None and actual is not MISSING)
+            if operand
+            else (actual is None or actual is MISSING)
         )
     if op == "$type":
         return bool(type_name(actual) == operand)
     if op == "$regex":
-        pattern = regex(operand) if operand.__class__ is str else None
-        return pattern is not None and actual.__class__ is str and bool(pattern.search(actual))
+        compiled = regex(operand) if operand.__class__ is str else None
+        if compiled is None or actual.__class__ is not str:
+            return False
+        return regex_search(compiled[0], compiled[1], actual)
     if op == "$not":
-        return _not(eval_value(operand, actual))
+        return _not(eval_value(operand, actual, whole))
     if op == "$size":
         if actual.__class__ is not list:
             return False
-        return eval_value(operand, len(actual))
+        return eval_value(operand, len(actual), False)
     if op == "$all":
         if operand.__class__ is not list or actual.__class__ is not list:
             return False
+        if all(c.__class__ is str for c in operand):  # the compiler's form: `"a" in actual`
+            return all(c in actual for c in operand)
         return _all(operand, actual)
     if op == "$elemMatch":
         return _elem_match(operand, actual)
@@ -186,7 +212,7 @@ def _all(expected: list[Any], actual: list[Any]) -> Tri:
     for condition in expected:
         passed: Tri = False
         for element in actual:
-            r = eval_value(condition, element)
+            r = eval_value(condition, element, False)
             if r is True:
                 passed = True
                 break
@@ -201,7 +227,9 @@ def _all(expected: list[Any], actual: list[Any]) -> Tri:
 
 def elem_match_on_value(operand: Any) -> bool:
     """Operators test each element itself; a condition (fields, $and…) tests its fields."""
-    return is_operator_object(operand) and not any(k in CONDITION_ONLY for k in operand)
+    return is_operator_object(operand) and not any(
+        k in CONDITION_ONLY or k in BEHAVIOUR_KEYS for k in operand
+    )
 
 
 def _elem_match(operand: Any, actual: Any) -> Tri:
@@ -212,7 +240,7 @@ def _elem_match(operand: Any, actual: Any) -> Tri:
     for item in actual:
         if item is None:
             continue
-        r = eval_value(operand, item) if on_value else eval_condition(operand, item)
+        r = eval_value(operand, item, False) if on_value else eval_condition(operand, item)
         if r is True:
             return True
         if r is None:

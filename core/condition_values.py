@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from typing import Any, Final
 
 MISSING: Final[Any] = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
@@ -19,13 +18,30 @@ NUMBER_TYPES: Final = frozenset((int, float))
 TYPE_NAMES: Final = frozenset(
     ("string", "number", "boolean", "array", "object", "null", "undefined")
 )
-LOGIC_KEYS: Final = frozenset(("$and", "$or", "$nor", "$not"))
 BEHAVIOUR_KEYS: Final = frozenset(("$count", "$recency", "$interest"))
 VALUE_OPS: Final = frozenset(
     (
-        "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$all", "$size",
-        "$elemMatch", "$exists", "$type", "$regex", "$not",
-        "$veq", "$vne", "$vgt", "$vgte", "$vlt", "$vlte",
+        "$eq",
+        "$ne",
+        "$gt",
+        "$gte",
+        "$lt",
+        "$lte",
+        "$in",
+        "$nin",
+        "$all",
+        "$size",
+        "$elemMatch",
+        "$exists",
+        "$type",
+        "$regex",
+        "$not",
+        "$veq",
+        "$vne",
+        "$vgt",
+        "$vgte",
+        "$vlt",
+        "$vlte",
     )
 )
 CONDITION_ONLY: Final = frozenset(("$and", "$or", "$nor", "$savedGroup"))
@@ -135,6 +151,10 @@ def deep_equal(a: Any, b: Any) -> bool:
 
 def plain_match(expected: Any, actual: Any) -> bool:
     """A plain (non-operator) condition value: deep equality, or any element of an array."""
+    if expected.__class__ is str:  # the common case, written exactly as the compiler inlines it
+        return (actual.__class__ is str and actual == expected) or (
+            actual.__class__ is list and expected in actual
+        )
     if deep_equal(expected, actual):
         return True
     if actual.__class__ is list:
@@ -206,12 +226,15 @@ VERSION_SHAPE: Final = re.compile(r"^v?\d+(\.\d+)*(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-
 """What validate() accepts as a version; evaluation pads anything, as GrowthBook does."""
 
 
-@lru_cache(maxsize=2048)
 def _padded(text: str) -> str:
     parts = _VERSION_SPLIT.split(_VERSION_STRIP.sub("", text))
     if len(parts) == 3:
         parts.append("~")  # a release sorts after its prereleases: "~" is the largest ASCII
     return "-".join(p.rjust(5, " ") if p.isdigit() else p for p in parts)
+
+
+PADDED: Final[dict[str, str]] = {}
+"""Memo of padded version strings (visitors share a handful of app versions); bounded."""
 
 
 def padded_version(value: Any) -> str:
@@ -220,7 +243,12 @@ def padded_version(value: Any) -> str:
         value = js_number_string(value)
     if not value or value.__class__ is not str:
         value = "0"
-    return _padded(value)
+    found = PADDED.get(value)
+    if found is None:
+        if len(PADDED) >= 4096:
+            PADDED.clear()
+        found = PADDED[value] = _padded(value)
+    return found
 
 
 def version_test(op: str, actual: Any, expected: Any) -> bool:
@@ -251,7 +279,7 @@ class InSet:
         self.numbers = frozenset(v for v in values if v.__class__ in NUMBER_TYPES)
         self.bools = frozenset(v for v in values if v.__class__ is bool)
         self.has_null = any(v is None for v in values)
-        self.only_strings = len(self.strings) == len(values)
+        self.only_strings = all(v.__class__ is str for v in values)
 
     def has(self, value: Any) -> bool:
         """Strict membership of one scalar."""
@@ -267,10 +295,70 @@ class InSet:
     def test(self, actual: Any) -> bool:
         """$in semantics for any attribute value."""
         if actual.__class__ is list:
-            return any(self.has(x) for x in actual)
+            if self.only_strings:
+                try:  # no non-string equals a string, so plain set logic is exact here
+                    return not self.strings.isdisjoint(actual)
+                except TypeError:  # an unhashable element: it can never match anyway
+                    pass
+            has = self.has
+            for x in actual:
+                if has(x):
+                    return True
+            return False
         return self.has(actual)
 
 
 def is_in(values: list[Any], actual: Any) -> bool:
     """$in: a scalar in the list, or any element of an array in it (JS strict equality)."""
     return InSet(values).test(actual)
+
+
+Literal = tuple[str, str]
+"""(how, text) with how one of "contains", "prefix", "suffix", "exact"."""
+
+
+def literal_regex(pattern: str) -> Literal | None:
+    """The shortcut for a pattern that is plain text, optionally anchored by "^" and/or "$":
+    re.search is then exactly `in` / startswith / endswith / ==, several times faster.
+    Without MULTILINE, "$" also matches before one final newline, so that is allowed for."""
+    start = pattern.startswith("^")
+    body = pattern[1:] if start else pattern
+    end = body.endswith("$") and not body.endswith("\\$")
+    body = body[:-1] if end else body
+    out: list[str] = []
+    escaped = False
+    for ch in body:
+        if escaped:
+            if ch.isalnum() or ch == "_" or not ch.isascii():
+                return None
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in ".^$*+?{}[]|()":
+            return None
+        else:
+            out.append(ch)
+    if escaped:
+        return None
+    how = ("exact" if end else "prefix") if start else ("suffix" if end else "contains")
+    return how, "".join(out)
+
+
+def literal_search(literal: Literal, text: str) -> bool:
+    """re.search for a literal pattern."""
+    how, lit = literal
+    if how == "contains":
+        return lit in text
+    if how == "prefix":
+        return text.startswith(lit)
+    if how == "exact":
+        return text == lit or text == lit + "\n"
+    return text.endswith(lit) or text.endswith(lit + "\n")
+
+
+def regex_search(pattern: re.Pattern[str], literal: Literal | None, text: str) -> bool:
+    """re.search through the literal shortcut when there is one."""
+    if literal is None:
+        return pattern.search(text) is not None
+    return literal_search(literal, text)
