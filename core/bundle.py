@@ -50,6 +50,7 @@ class Bundle:
     catalog: Catalog
     recs: RecsData
     segments: tuple[segments_mod.Segment, ...]
+    segment_plan: segments_mod.Plan
     blocks: dict[str, Block]
     slots: dict[str, str | None]
     rules: RuleIndex
@@ -63,6 +64,23 @@ class Bundle:
     """States this edge process encoded recently, by the key and exact cookie value it wrote: a
     visitor's next request carries that value, so decoding (and verifying) it is skipped."""
     """Contextual decisions by context key (see `core.visit`), memoised across requests."""
+
+    hidden_cache: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+
+    def hidden_items(self, hidden: frozenset[str]) -> frozenset[str]:
+        """Ids of items whose category or a tag is in `hidden` (memoised per hidden set)."""
+        found = self.hidden_cache.get(hidden)
+        if found is None:
+            catalog = self.catalog
+            found = frozenset(
+                catalog.ids[i]
+                for i in range(len(catalog))
+                if catalog.category_of(i) in hidden or not hidden.isdisjoint(catalog.tags[i])
+            )
+            if len(self.hidden_cache) > 64:
+                self.hidden_cache.clear()
+            self.hidden_cache[hidden] = found
+        return found
 
     @property
     def contextual_reads_now(self) -> bool:
@@ -184,6 +202,7 @@ def load(payload: object) -> Bundle:
         blocks = parse_blocks(payload.get("blocks", {}))
         rules = parse_rules(payload.get("rules", []), blocks)
         experiments = _experiments(payload.get("experiments", []))
+        segment_list = segments_mod.parse(payload.get("segments", []))
         for rule in rules:
             if rule.experiment is not None and rule.experiment not in experiments:
                 raise BundleError(
@@ -201,7 +220,8 @@ def load(payload: object) -> Bundle:
             consent=_consent(payload.get("consent")),
             catalog=catalog,
             recs=_recs(payload.get("recs"), catalog),
-            segments=segments_mod.parse(payload.get("segments", [])),
+            segments=segment_list,
+            segment_plan=segments_mod.plan(segment_list, payload.get("segments", [])),
             blocks=blocks,
             slots=parse_slots(payload.get("slots"), blocks),
             rules=index_rules(rules),

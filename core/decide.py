@@ -146,12 +146,11 @@ def _build(
             attrs["interests"] = {
                 k: v for k, v in attrs["interests"].items() if k.partition(":")[2] not in hidden
             }
-            index = catalog.index
+            hidden_items = bundle.hidden_items(hidden)
             attrs["events"] = [
                 e
                 for e in attrs["events"]
-                if e["category"] not in hidden
-                and not (e["item"] in index and sensitive_item(bundle, index[e["item"]], hidden))
+                if e["category"] not in hidden and e["item"] not in hidden_items
             ]
         if known is not None:
             raw = known.get("candidates")
@@ -221,10 +220,10 @@ def _render(req: _Request, block: Block, decision: SlotDecision) -> str | None:
     seeds: list[int] = [req.item_index] if req.item_index is not None else []
     exclude: set[int] = set(seeds)
     if req.profile:
-        hidden = req.sensitive_excluded
+        hidden_items = req.bundle.hidden_items(req.sensitive_excluded)
         for item in state.recent_items:
             i = catalog.index.get(item)
-            if i is not None and i not in exclude and not sensitive_item(req.bundle, i, hidden):
+            if i is not None and i not in exclude and item not in hidden_items:
                 seeds.append(i)
         for item in state.cart:
             i = catalog.index.get(item)
@@ -339,7 +338,7 @@ def decide(
     if consent.profile:
         req.attributes["segments"] = []
         membership = segments_mod.compute(
-            bundle.segments,
+            bundle.segment_plan,
             req.attributes,
             req.state,
             now,
@@ -354,7 +353,7 @@ def decide(
             membership.segments.extend(extra[:50])
     else:
         membership = segments_mod.compute(
-            bundle.segments, req.attributes, None, now, bundle.settings.half_life_hours
+            bundle.segment_plan, req.attributes, None, now, bundle.settings.half_life_hours
         )
     req.segment_set = frozenset(membership.segments)
     slots: dict[str, SlotDecision] = {}

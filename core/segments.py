@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core import conditions, features
@@ -181,26 +181,96 @@ class Membership:
     propensity: dict[str, float]
 
 
+INDEPENDENT_OF = frozenset({"segments", "propensity"})
+"""Rule segments reading neither of these can be evaluated together, in one batch."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A bundle's segments, arranged for evaluation once per request.
+
+    Rule segments that do not build on other segments or propensities are evaluated in two
+    batches (`conditions.compile_all`: every attribute read once, one shared event index):
+    those usable without profile consent, and those needing it. The rest are evaluated in
+    declared order after them. Membership is always reported in declared order.
+    """
+
+    segments: tuple[Segment, ...]
+    context_ids: tuple[str, ...] = ()
+    context_batch: Callable[[Any], list[bool]] | None = None
+    profile_ids: tuple[str, ...] = ()
+    profile_batch: Callable[[Any], list[bool]] | None = None
+    sequential: tuple[Segment, ...] = ()
+    order: Mapping[str, int] = field(default_factory=dict)
+
+
+def plan(segment_list: Sequence[Segment], raw: Sequence[Any] = ()) -> Plan:
+    """Group the segments; `raw` are their bundle maps (for the conditions to batch)."""
+    conditions_by_id = {
+        item.get("id"): item.get("when") for item in raw if isinstance(item, Mapping)
+    }
+    context: list[tuple[str, Any]] = []
+    profile: list[tuple[str, Any]] = []
+    sequential: list[Segment] = []
+    for segment in segment_list:
+        when = conditions_by_id.get(segment.id)
+        if (
+            isinstance(segment, RuleSegment)
+            and when is not None
+            and not conditions.referenced_paths(when) & INDEPENDENT_OF
+        ):
+            (profile if segment.needs_profile else context).append((segment.id, when))
+        else:
+            sequential.append(segment)
+    return Plan(
+        segments=tuple(segment_list),
+        context_ids=tuple(i for i, _ in context),
+        context_batch=conditions.compile_all([c for _, c in context]) if context else None,
+        profile_ids=tuple(i for i, _ in profile),
+        profile_batch=conditions.compile_all([c for _, c in profile]) if profile else None,
+        sequential=tuple(sequential),
+        order={segment.id: i for i, segment in enumerate(segment_list)},
+    )
+
+
 def compute(
-    segment_list: Sequence[Segment],
+    arranged: Plan | Sequence[Segment],
     attributes: dict[str, Any],
     state: VisitorState | None,
     now: int,
     half_life_hours: float,
     hidden: frozenset[str] = frozenset(),
 ) -> Membership:
-    """Evaluate every segment in order; `state` None means contextual mode (no profile).
+    """Every segment the visitor is in; `state` None means contextual mode (no profile).
 
-    Rule segments see the segments found before them in `attributes["segments"]`, so a
-    segment can build on earlier ones.
+    Rule segments that read `segments` see those found before them (batched ones first,
+    then the others in declared order), so a segment can build on others.
     """
+    steps = (
+        arranged
+        if isinstance(arranged, Plan)
+        else Plan(segments=tuple(arranged), sequential=tuple(arranged))
+    )
     members: list[str] = []
     propensity: dict[str, float] = dict(attributes.get("propensity") or {})
     attributes["segments"] = members
     attributes["propensity"] = propensity
+    if steps.context_batch is not None:
+        members.extend(
+            i
+            for i, hit in zip(steps.context_ids, steps.context_batch(attributes), strict=True)
+            if hit
+        )
+    if state is not None and steps.profile_batch is not None:
+        members.extend(
+            i
+            for i, hit in zip(steps.profile_ids, steps.profile_batch(attributes), strict=True)
+            if hit
+        )
+    batched = len(members)
     device = attributes.get("device")
-    vectors: dict[tuple[Feature, ...], list[float]] = {}
-    for segment in segment_list:
+    vectors: dict[int, list[float]] = {}  # by id(): hashing dataclass tuples costs more
+    for segment in steps.sequential:
         if isinstance(segment, RuleSegment):
             if segment.needs_profile and state is None:
                 continue
@@ -209,10 +279,10 @@ def compute(
             continue
         if state is None:
             continue
-        x = vectors.get(segment.features)
+        x = vectors.get(id(segment.features))
         if x is None:
             x = features.vector(segment.features, state, now, half_life_hours, device, hidden)
-            vectors[segment.features] = x
+            vectors[id(segment.features)] = x
         if isinstance(segment, CentroidModel):
             members.append(segment.nearest(x))
         else:
@@ -220,4 +290,7 @@ def compute(
             propensity[segment.id] = score
             if score >= segment.threshold:
                 members.append(segment.id)
+    if batched and len(members) > 1 and steps.order:
+        order = steps.order
+        members.sort(key=lambda sid: order.get(sid, len(order)))
     return Membership(segments=members, propensity=propensity)
