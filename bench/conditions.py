@@ -11,6 +11,7 @@ I/O beyond importing GrowthBook, so the same module runs inside Pyodide.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import importlib.util
@@ -68,8 +69,13 @@ def _context_condition(rng: random.Random) -> dict[str, Any]:
     if kind == 6:
         return {"referrer_host": {"$regex": rng.choice(["google\\.", "^t\\.co$", "news"])}}
     if kind == 7:
-        return {"attributes.app_version": {rng.choice(["$vgte", "$vlt"]): rng.choice(
-            ["2.3.0", "2.10.1", "3.0.0-beta.2", "1.9"])}}
+        return {
+            "attributes.app_version": {
+                rng.choice(["$vgte", "$vlt"]): rng.choice(
+                    ["2.3.0", "2.10.1", "3.0.0-beta.2", "1.9"]
+                )
+            }
+        }
     if kind == 8:
         return {"attributes.tier": rng.choice(["gold", "silver", "free"])}
     if kind == 9:
@@ -102,8 +108,14 @@ def _behaviour_condition(rng: random.Random) -> dict[str, Any]:
     kind = rng.randrange(3)
     category = rng.choice(CATEGORIES)
     if kind == 0:
-        return {"$count": {"event": "view", "where": {"category": category},
-                           "within_hours": rng.choice([24, 168]), "gte": rng.randint(1, 4)}}
+        return {
+            "$count": {
+                "event": "view",
+                "where": {"category": category},
+                "within_hours": rng.choice([24, 168]),
+                "gte": rng.randint(1, 4),
+            }
+        }
     if kind == 1:
         return {"$recency": {"event": "purchase", "within_hours": 720}}
     return {"$interest": {"key": f"category:{category}", "gte": round(rng.uniform(0.5, 3), 2)}}
@@ -143,28 +155,53 @@ def make_visitor(rng: random.Random, now: int) -> dict[str, Any]:
     category = rng.choice(CATEGORIES)
     events: list[dict[str, Any]] = []
     for _ in range(rng.randint(0, 32)):
-        events.append({"type": rng.choice(EVENT_TYPES), "ts": now - rng.randrange(40 * 86400),
-                       "item": f"item_{rng.randrange(200)}", "category": rng.choice(CATEGORIES)})
+        events.append(
+            {
+                "type": rng.choice(EVENT_TYPES),
+                "ts": now - rng.randrange(40 * 86400),
+                "item": f"item_{rng.randrange(200)}",
+                "category": rng.choice(CATEGORIES),
+            }
+        )
     events.sort(key=lambda e: e["ts"])
     cart = [f"item_{rng.randrange(200)}" for _ in range(rng.choice([0, 0, 1, 2, 4]))]
     page_type = rng.choice(PAGE_TYPES)
-    path = {"product": f"/products/p{rng.randrange(200)}", "category": f"/c/{category}",
-            "home": "/", "cart": "/cart", "search": "/search"}[page_type]
+    path = {
+        "product": f"/products/p{rng.randrange(200)}",
+        "category": f"/c/{category}",
+        "home": "/",
+        "cart": "/cart",
+        "search": "/search",
+    }[page_type]
     attributes: dict[str, Any] = {
-        "path": path, "page_type": page_type, "item": f"item_{rng.randrange(200)}",
+        "path": path,
+        "page_type": page_type,
+        "item": f"item_{rng.randrange(200)}",
         "item_category": category if page_type in ("product", "category") else None,
-        "device": rng.choice(DEVICES), "country": rng.choice(COUNTRIES),
-        "language": rng.choice(["de", "en", "fr", None]), "referrer_host": rng.choice(REFERRERS),
-        "local_hour": rng.randrange(24), "weekday": rng.randrange(7), "now": now,
+        "device": rng.choice(DEVICES),
+        "country": rng.choice(COUNTRIES),
+        "language": rng.choice(["de", "en", "fr", None]),
+        "referrer_host": rng.choice(REFERRERS),
+        "local_hour": rng.randrange(24),
+        "weekday": rng.randrange(7),
+        "now": now,
         "segments": rng.sample(SEGMENTS, rng.randint(0, 5)),
-        "interests": {f"category:{c}": round(rng.uniform(0, 4), 3)
-                      for c in rng.sample(CATEGORIES, rng.randint(0, 4))},
+        "interests": {
+            f"category:{c}": round(rng.uniform(0, 4), 3)
+            for c in rng.sample(CATEGORIES, rng.randint(0, 4))
+        },
         "counts": {t: round(rng.uniform(0, 10), 2) for t in EVENT_TYPES},
-        "events": events, "cart": cart, "cart_size": len(cart), "cart_changed_at": now - 60,
-        "purchases_count": rng.randint(0, 3), "last_purchase_at": 0,
+        "events": events,
+        "cart": cart,
+        "cart_size": len(cart),
+        "cart_changed_at": now - 60,
+        "purchases_count": rng.randint(0, 3),
+        "last_purchase_at": 0,
         "recent_items": [f"item_{rng.randrange(200)}" for _ in range(rng.randint(0, 12))],
-        "session_pages": rng.randint(1, 20), "visit_count": rng.randint(1, 30),
-        "known": rng.random() < 0.3, "propensity": {"likely_buyer": round(rng.random(), 3)},
+        "session_pages": rng.randint(1, 20),
+        "visit_count": rng.randint(1, 30),
+        "known": rng.random() < 0.3,
+        "propensity": {"likely_buyer": round(rng.random(), 3)},
         "consent_profile": rng.random() < 0.8,
     }
     if rng.random() < 0.7:
@@ -185,8 +222,9 @@ def shared_semantics(condition: Any) -> bool:
     for key, value in condition.items():
         if key in ("$count", "$recency", "$interest"):
             return False
-        if key in LIST_FIELDS and not (isinstance(value, dict) and value and
-                                       all(k.startswith("$") for k in value)):
+        if key in LIST_FIELDS and not (
+            isinstance(value, dict) and value and all(k.startswith("$") for k in value)
+        ):
             return False
         if key in ("$and", "$or", "$nor", "$not") and not shared_semantics(value):
             return False
@@ -222,8 +260,9 @@ def _time(fn: Callable[[], list[list[bool]]], repeats: int) -> tuple[float, list
     return statistics.median(times), answers
 
 
-def run(n_visitors: int = 2000, n_conditions: int = 500, seed: int = 7,
-        repeats: int = 3) -> dict[str, Any]:
+def run(
+    n_visitors: int = 2000, n_conditions: int = 500, seed: int = 7, repeats: int = 3
+) -> dict[str, Any]:
     """The whole benchmark; returns the JSON-ready result (times are medians of `repeats`)."""
     gb = load_growthbook()
     rng = random.Random(seed)
@@ -263,8 +302,11 @@ def run(n_visitors: int = 2000, n_conditions: int = 500, seed: int = 7,
         for ci, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             if a is not b or eval_answers[vi][ci] is not b:
                 mismatches.append({"visitor": vi, "condition": shared[ci], "growthbook": b})
-    internal = sum(a is not b for x, y in zip(comp_all_answers, eval_all_answers, strict=True)
-                   for a, b in zip(x, y, strict=True))
+    internal = sum(
+        a is not b
+        for x, y in zip(comp_all_answers, eval_all_answers, strict=True)
+        for a, b in zip(x, y, strict=True)
+    )
     internal += sum(x != y for x, y in zip(batch_all_answers, comp_all_answers, strict=True))
     internal += sum(x != y for x, y in zip(batch_answers, comp_answers, strict=True))
     n_shared = len(shared) * n_visitors
@@ -277,8 +319,11 @@ def run(n_visitors: int = 2000, n_conditions: int = 500, seed: int = 7,
         "implementation": platform.python_implementation(),
         "platform": sys.platform,
         "clock": CLOCK.__name__,
-        "seed": seed, "visitors": n_visitors, "conditions": len(conds),
-        "shared_conditions": len(shared), "repeats": repeats,
+        "seed": seed,
+        "visitors": n_visitors,
+        "conditions": len(conds),
+        "shared_conditions": len(shared),
+        "repeats": repeats,
         "validate_problems": len(problems),
         "compile_ms_total": round(compile_seconds * 1e3, 3),
         "compile_all_ms_total": round(batch_seconds * 1e3, 3),
@@ -301,9 +346,59 @@ def run(n_visitors: int = 2000, n_conditions: int = 500, seed: int = 7,
             "tailor_compile_all": round(t_batch_all / n_visitors * 1e6, 2),
         },
         "match_rate": round(trues / n_all, 4),
-        "agree": {"compared": n_shared, "mismatches": len(mismatches),
-                  "examples": mismatches[:5], "compile_vs_evaluate_mismatches": internal},
+        "agree": {
+            "compared": n_shared,
+            "mismatches": len(mismatches),
+            "examples": mismatches[:5],
+            "compile_vs_evaluate_mismatches": internal,
+        },
     }
+
+
+def _pyodide(args: argparse.Namespace) -> dict[str, Any]:
+    """The same `run` inside Pyodide (Node, steady-state TurboFan tier), GrowthBook included.
+
+    GrowthBook's pure-Python modules and typing_extensions are read from this venv's
+    site-packages, mounted read-only behind Pyodide's own library path.
+    """
+    import os
+    import site
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    from build import edge_artifact
+
+    with contextlib.redirect_stdout(sys.stderr):  # stdout carries only JSON
+        edge_artifact.main([])
+    packages = next(p for p in site.getsitepackages() if p.endswith("site-packages"))
+    kwargs = {
+        "n_visitors": args.visitors,
+        "n_conditions": args.conditions,
+        "seed": args.seed,
+        "repeats": args.repeats,
+    }
+    command = [
+        "node",
+        "--no-liftoff",
+        os.path.join(root, "edge", "pyrun.mjs"),
+        "--artifact",
+        os.path.join(root, "dist", "edge"),
+        "--path",
+        root,
+        "--path",
+        packages,
+        "--module",
+        "bench.conditions",
+        "--call",
+        "run",
+        "--args",
+        json.dumps(kwargs),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip()[-2000:]}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -313,10 +408,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conditions", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-pyodide", action="store_true", help="CPython only")
     args = parser.parse_args(argv)
     result = run(args.visitors, args.conditions, args.seed, args.repeats)
+    ok = result["agree"]["mismatches"] == 0
+    if not args.no_pyodide:
+        result = {"cpython": result, "pyodide": _pyodide(args)}
+        ok = ok and result["pyodide"].get("agree", {}).get("mismatches", 1) == 0
     print(json.dumps(result, sort_keys=True))
-    return 0 if result["agree"]["mismatches"] == 0 else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

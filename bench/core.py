@@ -11,6 +11,7 @@ cookie encode.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -123,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_pyodide:
         from build import edge_artifact
 
-        edge_artifact.main([])
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries only JSON
+            edge_artifact.main([])
         # V8 first runs wasm on its baseline compiler (Liftoff) and tiers hot functions up to
         # TurboFan in the background; a long-running edge reaches the optimized tier, a
         # short benchmark may not. Both are reported; targets are judged on steady state.
