@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
-from origin import __version__, bundles, catalog, events, profiles, subjects
+from origin import __version__, bundles, catalog, events, profiles, report_routes, subjects
 from origin import logging as jsonlog
 from origin.config import Config
 from origin.metrics import Metrics, MetricsMiddleware, metrics_endpoint
@@ -60,6 +60,7 @@ def all_routes() -> list[BaseRoute]:
         *profiles.routes(),
         *bundles.routes(),
         *catalog.routes(),
+        *report_routes.routes(),
     ]
 
 

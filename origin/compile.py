@@ -299,6 +299,10 @@ def payload_from_store(store: Any, sections: Mapping[str, Any]) -> dict[str, Any
     payload["slots"] = {d["id"]: _clean(d, "id") for d in store.list_docs("slots")}
     payload["rules"] = [_clean(d) for d in store.list_docs("rules")]
     payload["experiments"] = [_clean(d) for d in store.list_docs("experiments")]
+    if hasattr(store, "report_events"):  # bandits learn from the stored outcomes
+        from origin.feedback import bandit_posteriors
+
+        payload["experiments"] = bandit_posteriors(store, payload["experiments"])
     for doc in store.list_docs("config"):
         payload[str(doc["id"])] = doc.get("value")
     payload.update(sections)

@@ -268,6 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed = [r for r in results if not r["ok"]]
             print(f"tailor demo --check: {len(results) - len(failed)}/{len(results)} journeys "
                   "passed", flush=True)
+            from origin.reporting import summary_lines
+
+            for line in summary_lines(stack.store, stack.signer.public):
+                print(f"  {line}", flush=True)
             return 1 if failed else 0
         print("tailor demo: running — press Ctrl-C to stop", flush=True)
         with contextlib.suppress(KeyboardInterrupt):

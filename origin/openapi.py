@@ -54,6 +54,12 @@ ROUTES: list[tuple[str, str, str, str | None]] = [
     ("get", "/admin/edges", "Edges and the version each serves (?live=1 asks them)", "admin"),
     ("delete", "/admin/edges", "Unregister an edge (?url=)", "admin"),
     ("get", "/admin/pushes", "Recent push answers", "admin"),
+    ("get", "/admin/reports/experiments",
+     "Per experiment and variation: visitors, conversions, Wilson 95% CI, lift, p-value", "admin"),
+    ("get", "/admin/reports/blocks", "Per block and rule: exposures, click-through, conversions",
+     "admin"),
+    ("get", "/admin/reports/roi", "Personalization lift against the global holdout", "admin"),
+    ("get", "/admin/dashboard", "HTML dashboard (bearer header or ?token=)", "admin"),
 ]
 for _kind in KINDS:
     ROUTES += [

@@ -6,9 +6,10 @@ from __future__ import annotations
 from origin.storage.docs import DocStore
 from origin.storage.fleet import FleetStore
 from origin.storage.people import EventRow, PeopleStore
+from origin.storage.reports import ReportStore
 
 
-class Store(PeopleStore, DocStore, FleetStore):
+class Store(PeopleStore, DocStore, FleetStore, ReportStore):
     """SQLite (WAL) storage for events, consent, config documents, profiles, bundles, edges."""
 
 
