@@ -6,7 +6,8 @@ mix of anonymous, consented and signed-in visitors. Reports throughput and p50/p
 the same edge serving the cached page with its defaults (the `bypass` debug hook skips the
 decision) and (b) personalizing it; p99 at 80% of the personalized peak; cold start from
 process start to the first personalized response; RSS per worker; and where the time of a
-personalized request goes. Prints JSON.
+personalized request goes; and, side by side per V8 flag setting, Pyodide's start and the
+decision time from the first decisions to the tiered-up steady state. Prints JSON.
 """
 
 from __future__ import annotations
@@ -292,12 +293,50 @@ def node_child(pid: int) -> int:
     raise RuntimeError("node process not found")
 
 
+V8_SETTINGS: dict[str, list[str]] = {
+    "default (dynamic tiering)": [],
+    "--no-liftoff (TurboFan only)": ["--no-liftoff"],
+    "--no-wasm-dynamic-tiering (eager tier-up)": ["--no-wasm-dynamic-tiering"],
+    "--wasm-tiering-budget=100000": ["--wasm-tiering-budget=100000"],
+}
+"""V8 flag settings compared by `tiering` (the edge runs with the first: see the result)."""
+
+
+def tiering(seconds: float) -> dict[str, Any]:
+    """Decision time over the first seconds of a fresh Pyodide per V8 setting, side by side:
+    start (restore + bundle), the first decisions, time until V8's tier-up reaches the
+    steady state, and the steady state (median of the second half's 250 ms windows)."""
+    items = catalog_items()
+    first_cat = str(items[0]["category"])
+    paths = [str(it["url"]) for it in items if it["category"] == first_cat][:3]
+    paths += [str(it["url"]) for it in items[3:12]]
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="tailor-tiering-") as tmp:
+        payload = Path(tmp) / "payload.msgpack"
+        payload.write_bytes(msgpack.packb(build_payload(1), use_bin_type=True))
+        for name, flags in V8_SETTINGS.items():
+            done = subprocess.run(
+                ["node", *flags, str(ROOT / "bench" / "edge_tiering.mjs"),
+                 str(ROOT / "dist" / "edge"), str(payload), json.dumps(paths), str(seconds)],
+                cwd=EDGE_DIR, capture_output=True, text=True, check=True)
+            r = json.loads(done.stdout)
+            windows = r.pop("median_us_per_250ms")
+            tail = sorted(windows[len(windows) // 2:])
+            steady = tail[len(tail) // 2]
+            reached = next(i for i, w in enumerate(windows) if w <= steady * 1.1)
+            out[name] = {**r, "first_window_us": windows[0], "steady_us": steady,
+                         "steady_after_ms": reached * 250, "windows_us": windows}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="tailor bench edge", description=__doc__)
     p.add_argument("--json", action="store_true", help="print JSON (the only output format)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--seconds", type=float, default=8.0, help="duration of each load phase")
     p.add_argument("--connections", type=int, default=50)
+    p.add_argument("--tiering-seconds", type=float, default=3.0,
+                   help="per V8 setting in the tiering comparison (0 skips it)")
     args = p.parse_args(argv)
 
     key = Ed25519PrivateKey.generate()
@@ -354,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         result["rss_per_worker_mb"] = [round(r / 2**20, 1) for r in
                                        rss_children(node_child(proc.pid))]
         result["pyodide_start"] = [w["pyodide"] for w in health["workers"]]
+        result["warmup"] = [w.get("warmup") for w in health["workers"]]
     finally:
         proc.terminate()
         try:
@@ -362,6 +402,18 @@ def main(argv: list[str] | None = None) -> int:
             proc.kill()
         server.shutdown()
         shutil.rmtree(data, ignore_errors=True)
+    if args.tiering_seconds > 0:
+        settings = tiering(args.tiering_seconds)
+        result["v8_tiering"] = {
+            "edge_runs_with": "default (dynamic tiering), plus a background warm-up of "
+                              "decisions in every worker once it serves (tailor edge --warmup)",
+            "fastest_steady": min(settings, key=lambda k: settings[k]["steady_us"]),
+            "steady_spread_pct": round(100 * (max(v["steady_us"] for v in settings.values())
+                                              / min(v["steady_us"] for v in settings.values())
+                                              - 1), 1),
+            "fastest_start": min(settings, key=lambda k: settings[k]["load_ms"]),
+            "settings": settings,
+        }
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
 

@@ -53,6 +53,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-mb", type=float, default=64, help="page cache size bound")
     p.add_argument("--profile-timeout-ms", type=int, default=50, help="profile fetch deadline")
     p.add_argument("--journal-mb", type=float, default=256, help="event journal size bound")
+    p.add_argument("--warmup", type=int, default=300, metavar="N",
+                   help="decisions each worker runs in the background after it starts serving, "
+                        "so V8 optimizes the hot wasm code before traffic needs it (0: none)")
     p.add_argument("--debug-hooks", action="store_true",
                    help="testing only: honour X-Tailor-Debug: raise|bypass and expose segments")
     return p
@@ -81,6 +84,7 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
         "profileTimeoutMs": args.profile_timeout_ms,
         "journalMaxBytes": int(args.journal_mb * 1024 * 1024),
         "debugHooks": bool(args.debug_hooks),
+        "warmupDecisions": max(0, args.warmup),
     }
 
 

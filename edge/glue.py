@@ -17,6 +17,7 @@ import msgpack  # type: ignore[import-untyped]
 
 from core import bundle as bundle_mod
 from core import decide as decide_mod
+from edge import glue_privacy
 
 _live: Any = None
 _live_version = 0
@@ -27,7 +28,7 @@ _debug_raise = False
 
 
 _PAGE_KEYS = ("slots", "set_cookie", "forward", "mode", "segments", "known_id", "needs_profile",
-              "version")
+              "version", "visitor")
 _EVENT_KEYS = ("set_cookie", "accepted", "forward", "errors", "mode")
 """What JS reads back; the rest of the core's answer is not worth serializing per request."""
 
@@ -54,11 +55,32 @@ def _as_bytes(data: Any) -> bytes:
     raise TypeError("bundle payload must be bytes")
 
 
-def prepare(payload: Any, version: int) -> str:
-    """Decodes and validates a payload whose signature JS has checked; stages it."""
+BIN_KEY = "\x00b"
+"""edge/lib/msgpack.mjs `toJson`: a bin value as {BIN_KEY: [offset, length]} into the blobs."""
+
+
+def payload_from_json(text: str, blobs: bytes) -> Any:
+    """The payload msgpack.unpackb would give, from the JSON form JS made of it: C json
+    parses in a fraction of the pure-Python msgpack's time (the cold start's largest cost)."""
+
+    def hook(obj: dict[str, Any]) -> Any:
+        if len(obj) == 1 and BIN_KEY in obj:
+            at, size = obj[BIN_KEY]
+            return blobs[at:at + size]
+        return obj
+
+    return json.loads(text, object_hook=hook)
+
+
+def prepare(payload: Any, version: int, json_text: str | None = None) -> str:
+    """Decodes and validates a payload whose signature JS has checked; stages it. With
+    `json_text` the payload was converted by JS (`toJson`) and `payload` holds its blobs."""
     global _staged, _staged_version
     try:
-        payload_map = msgpack.unpackb(_as_bytes(payload), raw=False, strict_map_key=False)
+        if json_text is not None:
+            payload_map = payload_from_json(json_text, _as_bytes(payload))
+        else:
+            payload_map = msgpack.unpackb(_as_bytes(payload), raw=False, strict_map_key=False)
         if not isinstance(payload_map, dict):
             raise bundle_mod.BundleError("payload: not a map")
         if payload_map.get("version") != version:
@@ -91,6 +113,17 @@ def abort() -> str:
     return json.dumps({"ok": True})
 
 
+def warmup_sample(count: int) -> str:
+    """Up to `count` item page paths and the slot names of the live bundle (JSON), for the
+    worker's warm-up decisions."""
+    if _live is None:
+        return json.dumps({"paths": [], "slots": []})
+    urls = _live.catalog.urls
+    step = max(1, len(urls) // max(1, count))
+    paths = ["/", *[u for u in urls[::step][:count] if u]]
+    return json.dumps({"paths": paths, "slots": sorted(_live.slots)})
+
+
 def version() -> int:
     """The live bundle's version (0 when none is loaded)."""
     return _live_version
@@ -114,6 +147,8 @@ def _run(msg: dict[str, Any]) -> dict[str, Any]:
         result = decide_mod.handle_events(
             _live, request, msg["events"], _cookie_key, now, fresh_id
         )
+    elif op == "state":
+        return glue_privacy.summary(_live, request, _cookie_key, now)
     else:
         return {"error": f"unknown op {op!r}"}
     out = {key: result.get(key) for key in (_PAGE_KEYS if op == "page" else _EVENT_KEYS)}
@@ -182,6 +217,68 @@ def warm() -> None:
                            "fresh_id": "w", "events": [{"id": "w1", "type": "click",
                                                         "ts": 1_800_000_009, "item": "b"}]}))
     _live, _live_version, _staged, _cookie_key = None, 0, None, b""
+
+
+_FIELD = "\x1f"
+_LIST = "\x1e"
+_PAIR = "\x1d"
+_COMPACT_FIELDS = 20
+
+
+def _opt(text: str) -> str | None:
+    return text or None
+
+
+def _compact_message(message: str) -> dict[str, Any]:
+    """The message of `handle` from the compact form edge/lib/pyhost.mjs builds: fields in
+    a fixed order joined by \x1f (JSON only for the rare structured ones), which parses in a
+    fraction of json.loads' time. The order is pyhost.mjs' `compactRequest`."""
+    f = message.split(_FIELD)
+    if len(f) != _COMPACT_FIELDS:
+        raise ValueError(f"compact message has {len(f)} fields, not {_COMPACT_FIELDS}")
+    request: dict[str, Any] = {
+        "path": f[4], "query": json.loads(f[5]) if f[5] else {}, "device": f[6],
+        "country": _opt(f[7]), "language": _opt(f[8]), "referrer": _opt(f[9]),
+        "local_hour": int(f[10]), "weekday": int(f[11]),
+        "consent": {"tcf": _opt(f[12]), "gpc": f[13] == "1", "cookie": _opt(f[14])},
+        "attributes": {}, "cookies": {"tailor_s": _opt(f[15]), "tailor_consent": _opt(f[14])},
+        "page_slots": f[16].split(_LIST) if f[16] else [],
+        "profile": json.loads(f[17]) if f[17] else None,
+    }
+    if f[18]:
+        request["known_id"] = f[18]
+    msg: dict[str, Any] = {"op": f[0], "now": int(f[1]), "fresh_id": f[2],
+                           "debug_raise": f[3] == "1", "request": request}
+    if f[19]:
+        msg["events"] = json.loads(f[19])
+    return msg
+
+
+def _compact_answer(out: dict[str, Any]) -> str:
+    """The answer as its small fields in JSON, a newline, then the slots' HTML raw
+    (name \x1d html, joined by \x1e): the HTML is neither escaped in Python nor unescaped
+    in JS. A slot whose HTML holds a separator goes inside the JSON instead."""
+    slots = out.pop("slots", None) or {}
+    raw: list[str] = []
+    kept: dict[str, Any] = {}
+    for name, html in slots.items():
+        if html is None:
+            continue
+        if _PAIR in html or _LIST in html or _PAIR in name or _LIST in name:
+            kept[name] = html
+        else:
+            raw.append(name + _PAIR + html)
+    if kept:
+        out["slots"] = kept
+    return json.dumps(out, separators=(",", ":"), default=str) + "\n" + _LIST.join(raw)
+
+
+def handle_compact(message: str) -> str:
+    """`handle` for the compact request and answer forms; never raises."""
+    try:
+        return _compact_answer(_run(_compact_message(message)))
+    except Exception as exc:
+        return json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]}) + "\n"
 
 
 def handle(message: str) -> str:

@@ -39,6 +39,7 @@ export const DEFAULTS = {
   forwardBatch: 200,
   forwardFlushMs: 200,
   debugHooks: false,
+  warmupDecisions: 300,
 };
 
 export function loadConfig(env = process.env) {

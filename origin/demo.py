@@ -74,7 +74,6 @@ class DemoStack:
         self.items: list[dict[str, Any]] = []
         self.config = Config.load(self.data_dir / "origin", port=self.origin_port)
         self.signer = Signer.load_or_create(self.config.key_dir)
-        self.cookie_secret = _secret(self.data_dir / "cookie_secret")
         self.edge_admin_token = _secret(self.data_dir / "edge_admin_token")
         self.edge_log = self.data_dir / "edge.log"
 
@@ -116,7 +115,7 @@ class DemoStack:
         from origin.store import mount
 
         server = ServerThread(self.config, port=self.origin_port)
-        mount(server.app, self.items, self.cookie_secret)
+        mount(server.app, self.items)
         self.server = server.start()
         _say(self.progress, "origin started", f"{self.origin_url} (data {self.config.data_dir})")
 
@@ -173,8 +172,8 @@ class DemoStack:
 
     def start_edge(self, timeout: float = 120.0) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TAILOR_EDGE_ADMIN_TOKEN":
-               self.edge_admin_token, "TAILOR_EDGE_TOKEN": self.config.edge_token,
-               "TAILOR_COOKIE_KEY": self.cookie_secret}
+               self.edge_admin_token, "TAILOR_EDGE_TOKEN": self.config.edge_token}
+        env.pop("TAILOR_COOKIE_KEY", None)  # the edge keeps its own key (only it reads cookies)
         log = open(self.edge_log, "ab")  # noqa: SIM115 - the child writes to it
         mark = log.tell()
         self.edge = subprocess.Popen(self.edge_command(), cwd=ROOT, env=env, stdout=log,
@@ -188,6 +187,11 @@ class DemoStack:
                 return
             time.sleep(0.1)
         raise RuntimeError("edge did not start: " + self.edge_log.read_text()[-2000:])
+
+    def cookie_key_hex(self) -> str:
+        """The state-cookie key the edge generated into its data directory. Only the test
+        harness reads it (to decode cookies as an operator would); the origin never does."""
+        return (self.data_dir / "edge" / "cookie.key").read_text(encoding="utf-8").strip()
 
     def edge_version(self) -> int | None:
         health = httpx.get(self.edge_url + "/_tailor/health", timeout=10).json()

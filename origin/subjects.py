@@ -2,8 +2,9 @@
 
 `POST /v1/consent` (edge token) records decisions; `GET /v1/subjects/{id}` exports everything
 held about a visitor; `DELETE /v1/subjects/{id}` erases events, consent records and profile
-and leaves only a hashed tombstone. Subject requests need the admin token: the operator
-verifies who is asking before personal data leaves the origin.
+and leaves only a hashed tombstone. Subject requests take the admin token (an operator who
+verified who is asking) or the edge token: an edge asks only for the visitor id inside a
+state cookie it verified itself, on that visitor's own request from the privacy page.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from origin.auth import require_admin, require_edge
+from origin.auth import require_edge
 from origin.events import MS_THRESHOLD, VISITOR_RE
 from origin.web import ApiError, Services, read_json, services
 
@@ -147,7 +148,7 @@ def erase(svc: Services, visitor: str) -> dict[str, int]:
 
 async def get_subject(request: Request) -> JSONResponse:
     """Access request: everything held about the visitor."""
-    require_admin(request)
+    require_edge(request)
     visitor = _subject(request)
     return JSONResponse(await run_in_threadpool(export, services(request), visitor))
 
@@ -156,7 +157,7 @@ async def delete_subject(request: Request) -> JSONResponse:
     """Erasure request: delete from the store and from the models' per-visitor output, and
     answer with the counts deleted. Bundles carry no per-visitor data, so the next one
     carries no trace either."""
-    require_admin(request)
+    require_edge(request)
     svc = services(request)
     visitor = _subject(request)
     counts = await run_in_threadpool(erase, svc, visitor)

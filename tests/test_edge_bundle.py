@@ -14,7 +14,14 @@ import httpx
 import msgpack  # type: ignore[import-untyped]
 import pytest
 
-from tests.edge_support import EdgeProcess, OriginServer, Signer, running, store_payload
+from tests.edge_support import (
+    EdgeProcess,
+    OriginServer,
+    Signer,
+    running,
+    store_payload,
+    wait_for,
+)
 
 GRANTED = {"tailor_consent": "granted"}
 
@@ -125,6 +132,7 @@ def test_swap_under_load_on_all_workers_then_persisted(origin: OriginServer, sig
         for t in threads:
             t.start()
         try:
+            assert wait_for(lambda: "1" in versions, timeout=30)  # load runs before the swaps
             for v in range(2, 6):
                 r = e.push(signer.bundle(v))
                 assert r.status_code == 200 and r.json()["workers"] == 2, r.text

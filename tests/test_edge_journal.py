@@ -64,3 +64,48 @@ def test_a_journal_that_never_drains_is_compacted(tmp_path: Path) -> None:
         return {{max: Math.max(...sizes), left: again.peek(10).events.map((e) => e.id)}};""")
     assert out["max"] < 400  # without compaction the file would hold all 20 events (~1 KB)
     assert out["left"] == ["e19"]
+
+
+def test_an_erased_visitors_pending_events_are_removed_durably(tmp_path: Path) -> None:
+    d = json.dumps(str(tmp_path))
+    out = node_json("journal", f"""
+        const j = new m.Journal({d}, 1 << 20);
+        j.append([{{id: 'a', visitor: 'v1'}}, {{id: 'b', visitor: 'v2'}},
+                  {{id: 'c', visitor: 'v1'}}, {{id: 'd', visitor: 'v2'}}]);
+        const h = j.peek(1);
+        j.ack(h.bytes, h.lines);  // 'a' was delivered already
+        const removed = j.remove((e) => e.visitor === 'v1');
+        const none = j.remove((e) => e.visitor === 'v9');
+        j.append([{{id: 'e', visitor: 'v2'}}]);
+        j.close();
+        const again = new m.Journal({d}, 1 << 20);
+        return {{removed, none, pending: again.pending,
+                 left: again.peek(10).events.map((e) => e.id)}};""")
+    assert out == {"removed": 1, "none": 0, "pending": 3, "left": ["b", "d", "e"]}
+
+
+def test_exclusive_runs_while_no_batch_is_in_flight(tmp_path: Path) -> None:
+    d = json.dumps(str(tmp_path))
+    out = node_json("journal", f"""
+        const j = new m.Journal({d}, 1 << 20);
+        j.append([{{id: 'a', visitor: 'v1'}}, {{id: 'b', visitor: 'v2'}}]);
+        const log = [];
+        let release;
+        const f = new m.Forwarder(j, async (events) => {{
+          log.push('send ' + events.map((e) => e.id).join(','));
+          await new Promise((r) => {{ release = r; }});
+          log.push('sent');
+          return 200;
+        }}, {{batch: 1, flushMs: 1}});
+        f.start();
+        while (!release) await new Promise((r) => setTimeout(r, 2));
+        const purge = f.exclusive(async () => {{
+          log.push('purge');
+          return j.remove((e) => e.visitor === 'v2');
+        }});
+        await new Promise((r) => setTimeout(r, 30));
+        release();
+        const removed = await purge;
+        await new Promise((r) => setTimeout(r, 50));
+        return {{log, removed, pending: j.pending}};""")
+    assert out == {"log": ["send a", "sent", "purge"], "removed": 1, "pending": 0}

@@ -4,6 +4,7 @@ fold into the visitor's state at once, and are forwarded to the origin with cons
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,51 @@ def test_snippet_beacons_fold_and_forward(tmp_path: Path) -> None:
                 assert origin.state.refused == []
                 page.goto(edge.url + "/products/snk-1")  # the cart now drives the promo slot
                 assert "cart-offer" in page.content()
+            finally:
+                browser.close()
+    finally:
+        origin.stop()
+
+
+@pytest.mark.parametrize("case", ["denied", "gpc", "denied-mid-page"])
+def test_snippet_sends_nothing_after_opt_out_or_under_gpc(tmp_path: Path, case: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    origin = OriginServer()
+    origin.start()
+    signer = Signer()
+    try:
+        with running(origin.url, tmp_path, signer.public_b64) as edge, sync_playwright() as p:
+            assert edge.push(signer.bundle(1)).status_code == 200
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-sync"])
+            try:
+                context = browser.new_context()
+                if case == "denied":
+                    context.add_cookies([{"name": "tailor_consent", "value": "denied",
+                                          "url": edge.url}])
+                if case == "gpc":
+                    context.add_init_script(
+                        "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl',"
+                        " {get: () => true})")
+                sent: list[str] = []
+                context.on("request", lambda r: sent.append(r.url)
+                           if "/_tailor/events" in r.url else None)
+                page = context.new_page()
+                page.goto(edge.url + "/products/boot-1")
+                page.wait_for_function("!!(window.tailor && window.tailor.track)")
+                if case == "denied-mid-page":
+                    page.click("#add")  # queued while no choice was made
+                    page.evaluate("document.cookie = 'tailor_consent=denied;path=/'")
+                page.click("#add")
+                page.click("#other")
+                page.evaluate("window.tailor.track('purchase', {item: 'boot-1'})")
+                page.click("#go")  # a search submit flushes the queue
+                page.evaluate("window.tailor.flush()")
+                page.goto(edge.url + "/products/snk-1")  # pagehide flushes too
+                time.sleep(1.0)
+                assert sent == []
             finally:
                 browser.close()
     finally:

@@ -95,13 +95,17 @@ def test_consent_export_and_erasure_leave_zero_rows(server: ServerThread) -> Non
             "expires_at": now + 60}).status_code == 409
 
 
-def test_subject_requests_need_the_admin_token(server: ServerThread) -> None:
+def test_subject_requests_need_the_admin_or_the_edge_token(server: ServerThread) -> None:
     cfg = server.services.config
     with httpx.Client(base_url=server.url) as c:
         assert c.get("/v1/subjects/x").status_code == 401
-        assert c.get("/v1/subjects/x", headers=headers(cfg.edge_token)).status_code == 401
-        assert c.delete("/v1/subjects/x", headers=headers(cfg.edge_token)).status_code == 401
+        assert c.get("/v1/subjects/x", headers=headers("not-a-token")).status_code == 401
+        assert c.delete("/v1/subjects/x", headers=headers("not-a-token")).status_code == 401
         assert c.get("/v1/subjects/bad%20id", headers=headers(cfg.admin_token)).status_code == 400
+        # the edge asks on behalf of the visitor whose signed cookie it verified
+        assert c.get("/v1/subjects/x", headers=headers(cfg.edge_token)).status_code == 200
+        erased = c.delete("/v1/subjects/x", headers=headers(cfg.edge_token))
+        assert erased.status_code == 200 and erased.json()["erased"] is True
 
 
 @pytest.mark.parametrize(

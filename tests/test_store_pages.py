@@ -22,7 +22,7 @@ SLOTS = ["hero", "promo", "cart_offer", "recs"]
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """The real origin with the store mounted, on a free loopback port."""
     server = ServerThread(Config.load(tmp_path_factory.mktemp("origin")))
-    mount(server.app, ITEMS, "secret")
+    mount(server.app, ITEMS)
     with server, httpx.Client(base_url=server.url, timeout=10) as c:
         yield c
 

@@ -1,7 +1,7 @@
 // Reads the visitor's context from request headers: cookies, device class, country,
 // language, referrer and local time. Small caches keep repeated User-Agents cheap.
 
-const WANTED = new Set(['tailor_s', 'tailor_consent', 'euconsent-v2', 'tailor_tz']);
+const WANTED = new Set(['tailor_s', 'tailor_consent', 'euconsent-v2', 'tailor_tz', 'tailor_cr']);
 
 /** The cookies Tailor reads, from a Cookie header (other cookies are ignored). */
 export function readCookies(header) {
@@ -130,5 +130,6 @@ export function readContext(req, url, cfg, nowMs) {
     },
     attributes: {},
     cookies: { tailor_s: cookies.tailor_s || null, tailor_consent: cookies.tailor_consent || null },
+    recorded: cookies.tailor_cr || null,
   };
 }

@@ -105,6 +105,36 @@ export class Journal {
     this.offset = 0;
   }
 
+  /**
+   * Removes every pending event for which `drop(event)` is true (an erased visitor's) by
+   * rewriting the undelivered rest atomically, as `compact` does; returns how many.
+   */
+  remove(drop) {
+    const rest = Buffer.alloc(this.size - this.offset);
+    if (rest.length) readSync(this.fd, rest, 0, rest.length, this.offset);
+    const kept = [];
+    let removed = 0;
+    for (const line of rest.toString('utf8').split('\n')) {
+      if (!line) continue;
+      let e = null;
+      try { e = JSON.parse(line); } catch { /* a torn line: dropped with the rest */ }
+      if (e === null || drop(e)) removed += 1;
+      else kept.push(line);
+    }
+    if (removed === 0) return 0;
+    const data = Buffer.from(kept.length ? kept.join('\n') + '\n' : '', 'utf8');
+    writeFileSync(this.file + '.tmp', data);
+    writeFileSync(this.offsetFile + '.tmp', '0');
+    renameSync(this.offsetFile + '.tmp', this.offsetFile);
+    renameSync(this.file + '.tmp', this.file);
+    closeSync(this.fd);
+    this.fd = openSync(this.file, 'a+');
+    this.size = data.length;
+    this.offset = 0;
+    this.pending = kept.length;
+    return removed;
+  }
+
   close() {
     closeSync(this.fd);
   }
@@ -128,11 +158,29 @@ export class Forwarder {
     this.dropped = 0;
     this.lastError = null;
     this.stopped = false;
+    this.holds = 0;
   }
 
   start() { if (this.journal.pending > 0) this.schedule(0); }
 
   stop() { this.stopped = true; if (this.timer) clearTimeout(this.timer); }
+
+  /** Runs `fn` while no batch is in flight and none starts (e.g. an erasure's purge). */
+  async exclusive(fn) {
+    this.holds += 1; // no new batch starts from now on
+    try {
+      while (this.busy) await new Promise((resolve) => setTimeout(resolve, 5));
+      this.busy = true;
+      try {
+        return await fn();
+      } finally {
+        this.busy = false;
+      }
+    } finally {
+      this.holds -= 1;
+      if (this.holds === 0 && this.journal.pending > 0) this.schedule(this.failures ? this.flushMs * 5 : 0);
+    }
+  }
 
   /** Called after an append: flush soon (batching whatever else arrives meanwhile). */
   notify() { if (!this.timer && !this.busy && this.failures === 0) this.schedule(this.flushMs); }
@@ -145,7 +193,7 @@ export class Forwarder {
   }
 
   async flush() {
-    if (this.busy || this.stopped) return;
+    if (this.busy || this.stopped || this.holds > 0) return;
     const { events, bytes, lines } = this.journal.peek(this.batch);
     if (lines === 0) return;
     this.busy = true;

@@ -7,7 +7,7 @@ export function newStats() {
   return {
     counters: {
       requests_page: 0, requests_personalized: 0, requests_passthrough: 0,
-      requests_events: 0, requests_admin: 0, requests_other: 0,
+      requests_events: 0, requests_admin: 0, requests_other: 0, requests_privacy: 0,
       fallbacks: 0, errors_origin: 0, events_accepted: 0, events_rejected: 0,
       events_forwarded: 0, profile_fetches: 0, profile_failures: 0, bundle_rejections: 0,
     },
@@ -55,6 +55,7 @@ const HELP = {
   requests_events: 'event batches received',
   requests_admin: 'admin requests',
   requests_other: 'other /_tailor requests',
+  requests_privacy: 'privacy requests (state, reset, opt-out, export, erase, consent)',
   fallbacks: 'pages served with defaults because reading, deciding or rendering failed',
   errors_origin: 'origin fetches that failed',
   events_accepted: 'events accepted',

@@ -116,6 +116,15 @@ export class Origin {
     return r.status;
   }
 
+  /** Posts consent records ({records: [...]}); resolves to the HTTP status. */
+  async postConsents(records) {
+    const body = Buffer.from(JSON.stringify({ records }), 'utf8');
+    const r = await this.request('POST', '/v1/consent', {
+      'content-type': 'application/json', 'content-length': body.length, ...this.authHeaders(),
+    }, body);
+    return r.status;
+  }
+
   async fetchProfile(id, timeoutMs) {
     const r = await this.request('GET', `/v1/profiles/${encodeURIComponent(id)}`,
       { accept: 'application/json', ...this.authHeaders() }, null, timeoutMs);

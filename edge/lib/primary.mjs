@@ -10,6 +10,8 @@ import { Journal, JournalFull, Forwarder } from './journal.mjs';
 import { Origin } from './origin.mjs';
 import { verifyBundle, loadPublicKey } from './bundle.mjs';
 import { mergeStats, prometheus } from './metrics.mjs';
+import { ConsentSender } from './consent.mjs';
+import { toJson } from './msgpack.mjs';
 
 class Mutex {
   constructor() { this.tail = Promise.resolve(); }
@@ -17,6 +19,18 @@ class Mutex {
     const p = this.tail.then(fn, fn);
     this.tail = p.catch(() => {});
     return p;
+  }
+}
+
+const ERASED_TTL_MS = 10 * 60 * 1000;
+const ERASED_MAX = 10000;
+
+/** The payload in msgpack.mjs' JSON form, or null (the workers then decode the msgpack). */
+function jsonForm(payload) {
+  try {
+    return toJson(payload);
+  } catch {
+    return null; // undecodable: Python says why when it rejects the bundle
   }
 }
 
@@ -34,8 +48,11 @@ export class Primary {
     this.bundleFile = path.join(cfg.dataDir, 'bundle.msgpack');
     this.journal = new Journal(path.join(cfg.dataDir, 'journal'), cfg.journalMaxBytes);
     const origin = new Origin(cfg.origin, { token: cfg.originToken, timeoutMs: 10000 });
+    this.origin = origin;
     this.forwarder = new Forwarder(this.journal, (events) => origin.postEvents(events),
       { batch: cfg.forwardBatch, flushMs: cfg.forwardFlushMs });
+    this.erased = new Map(); // visitor -> when erased: what still arrives for them is dropped
+    this.consents = new ConsentSender((records) => origin.postConsents(records));
   }
 
   start() {
@@ -45,6 +62,8 @@ export class Primary {
     // one worker first: alone on the CPU it restores its snapshot and serves soonest; the
     // others follow as soon as it listens (see 'listening')
     this.fork();
+    // while it boots, convert the stored bundle once for every worker (see PyHost.prepare)
+    if (this.current) this.current.json = jsonForm(this.current.payload);
     cluster.on('exit', (worker, code, signal) => {
       const w = this.workers.get(worker.id);
       this.workers.delete(worker.id);
@@ -79,7 +98,8 @@ export class Primary {
   onWorker(rec, msg) {
     switch (msg.t) {
       case 'hello':
-        return { bundle: this.current ? { payload: this.current.payload, version: this.current.version } : null };
+        return { bundle: this.current ? { payload: this.current.payload, version: this.current.version,
+          json: this.current.json } : null };
       case 'ready':
         // joins under the lock so no swap runs between its bundle load and its first request
         return this.lock.run(() => {
@@ -99,6 +119,13 @@ export class Primary {
         return undefined;
       case 'journal':
         return this.appendEvents(msg.events);
+      case 'erase':
+        return this.erase(msg.visitor);
+      case 'consents':
+        for (const record of msg.records || []) {
+          if (!this.wasErased(record.visitor)) this.consents.add(record);
+        }
+        return { ok: true };
       case 'swap':
         return this.lock.run(() => this.swap(msg));
       case 'rejected':
@@ -124,7 +151,17 @@ export class Primary {
     }
   }
 
+  /** True for a visitor erased in the last ERASED_TTL_MS (late arrivals are dropped). */
+  wasErased(visitor) {
+    const at = this.erased.get(visitor);
+    if (at === undefined) return false;
+    if (Date.now() - at < ERASED_TTL_MS) return true;
+    this.erased.delete(visitor);
+    return false;
+  }
+
   appendEvents(events) {
+    if (this.erased.size) events = events.filter((e) => !e || !this.wasErased(e.visitor));
     try {
       this.journal.append(events);
     } catch (e) {
@@ -133,6 +170,35 @@ export class Primary {
     }
     this.forwarder.notify();
     return { ok: true };
+  }
+
+  /**
+   * Erasure at the edge and the origin: with the forwarder paused, drop the visitor's
+   * journaled events, ask the origin to erase, and drop again anything that arrived
+   * meanwhile, so no event of theirs reaches the origin after its erasure.
+   */
+  erase(visitor) {
+    const mine = (e) => e && e.visitor === visitor;
+    this.erased.delete(visitor);
+    this.erased.set(visitor, Date.now());
+    if (this.erased.size > ERASED_MAX) this.erased.delete(this.erased.keys().next().value);
+    return this.forwarder.exclusive(async () => {
+      let dropped = this.journal.remove(mine);
+      this.consents.drop(visitor);
+      while (this.consents.busy) await new Promise((resolve) => setTimeout(resolve, 5));
+      let r;
+      try {
+        r = await this.origin.request('DELETE', `/v1/subjects/${encodeURIComponent(visitor)}`,
+          { accept: 'application/json', ...this.origin.authHeaders() });
+      } catch (e) {
+        return { ok: false, error: `origin unreachable: ${e.message}`, dropped };
+      }
+      dropped += this.journal.remove(mine);
+      if (r.status !== 200) return { ok: false, error: `origin answered ${r.status}`, dropped };
+      let body = {};
+      try { body = JSON.parse(r.body.toString('utf8')); } catch { /* counts unknown */ }
+      return { ok: true, deleted: body.deleted || null, dropped };
+    });
   }
 
   reject(status, error) {
@@ -148,8 +214,9 @@ export class Primary {
     }
     const ready = [...this.workers.values()].filter((w) => w.ready);
     if (ready.length === 0) return this.reject(503, 'no worker is ready yet; retry shortly');
+    const json = jsonForm(payload);
     const prepared = await Promise.all(ready.map((w) =>
-      w.ipc.request({ t: 'prepare', payload, version }, 60000).catch((e) => ({ ok: false, error: e.message }))));
+      w.ipc.request({ t: 'prepare', payload, version, json }, 60000).catch((e) => ({ ok: false, error: e.message }))));
     const bad = prepared.find((p) => !p || !p.ok);
     if (bad) {
       await Promise.all(ready.map((w) => w.ipc.request({ t: 'abort' }).catch(() => null)));
@@ -158,7 +225,7 @@ export class Primary {
     const committed = await Promise.all(ready.map((w) =>
       w.ipc.request({ t: 'commit', version }, 10000).catch((e) => ({ ok: false, error: e.message }))));
     ready.forEach((w, i) => { if (committed[i].ok) w.version = version; });
-    this.current = { raw, payload, version };
+    this.current = { raw, payload, version, json };
     const tmp = this.bundleFile + '.tmp';
     writeFileSync(tmp, raw);
     renameSync(tmp, this.bundleFile);
@@ -189,7 +256,7 @@ export class Primary {
       workers: workers.map((w) => ({ pid: w.pid, bundle_version: w.version,
         uptime_s: Math.round(w.uptime_s), rss_bytes: w.rss, cache: w.cache,
         decision_cache: w.decisions,
-        pyodide: w.pyodide, python_error: w.python_error })),
+        pyodide: w.pyodide, python_error: w.python_error, warmup: w.warmup })),
       uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
       counters: { ...merged.counters, bundle_rejections: merged.counters.bundle_rejections + this.rejections,
         bundle_swaps: this.swaps },
@@ -198,6 +265,7 @@ export class Primary {
       decision_ms: { count: merged.decision.count,
         mean: merged.decision.count ? merged.decision.sumMs / merged.decision.count : 0 },
       forwarder: this.forwarder.stats(),
+      consents: this.consents.stats(),
     };
   }
 
@@ -223,6 +291,7 @@ export class Primary {
   stop() {
     this.stopping = true;
     this.forwarder.stop();
+    this.consents.stop();
     for (const w of this.workers.values()) w.worker.kill('SIGTERM');
     this.journal.close();
   }

@@ -17,6 +17,9 @@ import { StaticFiles } from './static.mjs';
 import { PyHost } from './pyhost.mjs';
 import { Ipc } from './ipc.mjs';
 import { DecisionCache } from './decisions.mjs';
+import { readBody, sendJson } from './respond.mjs';
+import { Privacy } from './privacy.mjs';
+import { warmUp } from './warmup.mjs';
 
 const TRACE = process.env.TAILOR_EDGE_TRACE === '1';
 /** Start-up stage timings (ms since the process started) on stderr when TAILOR_EDGE_TRACE=1. */
@@ -25,34 +28,6 @@ function trace(stage) {
     process.stderr.write(`[edge ${process.pid}] ${stage} ${performance.now().toFixed(1)} ` +
       `at ${(performance.timeOrigin + performance.now()).toFixed(0)}\n`);
   }
-}
-
-function readBody(req, limit) {
-  return new Promise((resolve, reject) => {
-    const parts = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > limit) {
-        const e = new Error(`body larger than ${limit} bytes`);
-        e.status = 413;
-        req.removeAllListeners('data');
-        req.resume(); // drain the rest; the 413 closes the connection
-        reject(e);
-        return;
-      }
-      parts.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res, status, obj, extra = {}) {
-  const body = Buffer.from(JSON.stringify(obj));
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length,
-    'cache-control': 'no-store', ...extra });
-  res.end(body);
 }
 
 function tokenOk(header, token) {
@@ -83,12 +58,16 @@ export class Worker {
     this.publicKey = cfg.publicKey ? loadPublicKey(cfg.publicKey) : null;
     this.files = new StaticFiles(cfg.staticRoots);
     this.decisions = new DecisionCache({ ttlMs: cfg.decisionCacheMs ?? 30000 });
+    this.privacy = new Privacy(this);
     this.py = null;
     this.startedAt = Date.now();
   }
 
   async start() {
     trace('worker up');
+    // ask for the live bundle now: it arrives while the snapshot restores
+    const ask = () => this.ipc.request({ t: 'hello', pid: process.pid }, 60000).catch(() => null);
+    let hello = ask();
     try {
       this.py = await PyHost.start(this.cfg);
       trace('pyodide ready');
@@ -99,11 +78,14 @@ export class Worker {
     }
     // take the live bundle from the primary before serving, so all workers agree
     for (;;) {
-      const init = await this.ipc.request({ t: 'hello', pid: process.pid });
-      if (init.bundle && this.py) this.install(init.bundle.payload, init.bundle.version);
+      const init = (await hello) || await this.ipc.request({ t: 'hello', pid: process.pid });
+      if (init.bundle && this.py) {
+        this.install(init.bundle.payload, init.bundle.version, init.bundle.json);
+      }
       trace('bundle installed');
       const go = await this.ipc.request({ t: 'ready', version: this.version() });
       if (go.ok) break;
+      hello = ask();
     }
     this.server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
       this.route(req, res).catch((e) => this.internalError(res, e));
@@ -111,6 +93,23 @@ export class Worker {
     await new Promise((resolve) => this.server.listen(this.cfg.port, this.cfg.host, resolve));
     trace('listening');
     this.ipc.send({ t: 'listening', pid: process.pid });
+    if (this.py && this.cfg.warmupDecisions > 0) {
+      // after the first page is answered (a cold decision must not delay it), or after a
+      // second without traffic
+      this.warmPending = setTimeout(() => this.startWarmUp(), 1000);
+      this.warmPending.unref?.();
+    }
+  }
+
+  startWarmUp() {
+    if (!this.warmPending) return;
+    if (this.warmPending !== true) clearTimeout(this.warmPending);
+    this.warmPending = null;
+    setImmediate(async () => {
+      this.warmup = await warmUp(this.py, this.cfg, this.cfg.warmupDecisions);
+      if (this.warmup) trace(`warmed up (${this.warmup.decisions} decisions)`);
+      else this.warmPending = true; // no bundle yet: the first one committed starts it
+    });
   }
 
   version() { return this.py ? this.py.version : 0; }
@@ -124,8 +123,8 @@ export class Worker {
     setTimeout(done, 3000).unref();
   }
 
-  install(payload, version) {
-    const p = this.py.prepare(Buffer.from(payload), version);
+  install(payload, version, json) {
+    const p = this.py.prepare(Buffer.from(payload), version, json);
     if (!p.ok) {
       process.stderr.write(`tailor edge worker ${process.pid}: stored bundle rejected: ${p.error}\n`);
       return false;
@@ -137,15 +136,19 @@ export class Worker {
   onPrimary(msg) {
     if (msg.t === 'prepare') {
       if (!this.py) return { ok: false, error: `worker has no Python: ${this.pyError}` };
-      return this.py.prepare(Buffer.from(msg.payload), msg.version);
+      return this.py.prepare(Buffer.from(msg.payload), msg.version, msg.json);
     }
-    if (msg.t === 'commit') return this.py.commit(msg.version);
+    if (msg.t === 'commit') {
+      const r = this.py.commit(msg.version);
+      if (r.ok && this.warmPending === true) this.startWarmUp();
+      return r;
+    }
     if (msg.t === 'abort') return this.py ? this.py.abort() : { ok: true };
     if (msg.t === 'collect') {
       return { pid: process.pid, version: this.version(), stats: this.stats,
         cache: this.pages.cache.stats(), decisions: this.decisions.stats(), rss: process.memoryUsage().rss,
         uptime_s: (Date.now() - this.startedAt) / 1000, pyodide: this.py ? this.py.start : null,
-        python_error: this.pyError || null };
+        python_error: this.pyError || null, warmup: this.warmup || null };
     }
     return { ok: false, error: `unknown message ${msg.t}` };
   }
@@ -180,6 +183,7 @@ export class Worker {
       if (req.method !== 'PUT') return sendJson(res, 405, { ok: false, error: 'use PUT' });
       return this.adminBundle(req, res, url);
     }
+    if (await this.privacy.route(req, res, url)) return undefined;
     c.requests_other += 1;
     if (p === '/_tailor/health' || p === '/_tailor/metrics') {
       const r = await this.ipc.request({ t: p === '/_tailor/health' ? 'health' : 'metrics' });
@@ -245,6 +249,7 @@ export class Worker {
     headers['content-length'] = body.length;
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
+    if (this.warmPending && fills) this.startWarmUp();
   }
 
   /** Decides the page's slots; sets response headers; null (defaults) on any failure. */
@@ -275,13 +280,13 @@ export class Worker {
         out = cached;
       } else {
         tc = performance.now();
-        out = this.py.handle(msg);
+        out = this.py.page(ctx, msg.now, msg.fresh_id, msg.debug_raise);
         tx = performance.now();
         if (dkey && !out.error) this.decisions.put(dkey, out, nowMs);
       }
       if (!out.error && out.needs_profile && out.known_id && ctx.profile === null && !knownId) {
         const profile = await this.profiles.get(out.known_id, nowMs);
-        if (profile) { ctx.profile = profile; out = this.py.handle(msg); }
+        if (profile) { ctx.profile = profile; out = this.py.page(ctx, msg.now, msg.fresh_id, msg.debug_raise); }
       }
     } catch (e) {
       out = { error: `read: ${e?.message || e}` };
@@ -313,6 +318,9 @@ export class Worker {
     headers['x-tailor-mode'] = out.mode;
     headers['x-tailor-version'] = String(out.version);
     if (this.cfg.debugHooks) headers['x-tailor-segments'] = (out.segments || []).join(',');
+    if (ctx.cookies.tailor_consent && ctx.cookies.tailor_consent !== ctx.recorded) {
+      try { this.privacy.seen(req, ctx, out, headers); } catch (e) { countFallback(this.stats, `consent: ${e.message}`); }
+    }
     if (out.known_id) this.profiles.remember(out.set_cookie || ctx.cookies.tailor_s, out.known_id);
     if (Array.isArray(out.forward) && out.forward.length) {
       this.stats.counters.events_forwarded += out.forward.length;

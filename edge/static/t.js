@@ -2,21 +2,29 @@
    Mark elements with data-tailor-item="ID" (clicks, hovers), data-tailor-event="add_to_cart|
    remove_from_cart|purchase|search|view" (+ data-tailor-value), data-tailor-page-item on the
    page's main item (dwell, scroll). API: tailor.track(type, {item, value, query}). */
-(function (w, d) {
+(function (w, d, nav) {
   if (w.tailor && w.tailor.track) return;
   var U = '/_tailor/events', q = [], n = 0, loc = w.location, seen = {}, t0 = Date.now(), depth = 0;
+  /* Nothing is sent after an opt-out (tailor_consent=denied), nor under Global Privacy
+     Control unless this site has an explicit choice from the visitor (as the edge decides). */
+  function off() {
+    var m = d.cookie.match(/(?:^|;\s*)tailor_consent=([^;]*)/), c = m && decodeURIComponent(m[1]);
+    return c === 'denied' || (!c && nav.globalPrivacyControl === true);
+  }
   d.cookie = 'tailor_tz=' + -new Date().getTimezoneOffset() + ';path=/;max-age=31536000;samesite=lax';
   function id() { return (t0 % 1e9).toString(36) + Math.random().toString(36).slice(2, 10) + (n++); }
   function track(type, o) {
+    if (off()) return;
     o = o || {};
     q.push({ id: id(), type: type, ts: Date.now(), item: o.item || null,
       value: o.value == null ? null : +o.value, query: o.query || null, path: loc.pathname });
     if (q.length >= 20) flush();
   }
   function flush() {
+    if (off()) q.length = 0;
     if (!q.length) return;
     var body = JSON.stringify({ events: q.splice(0, 50) });
-    if (!(navigator.sendBeacon && navigator.sendBeacon(U, new Blob([body], { type: 'text/plain' })))) {
+    if (!(nav.sendBeacon && nav.sendBeacon(U, new Blob([body], { type: 'text/plain' })))) {
       try { fetch(U, { method: 'POST', body: body, keepalive: true, credentials: 'same-origin',
         headers: { 'content-type': 'text/plain' } }); } catch (e) { }
     }
@@ -71,4 +79,4 @@
   w.addEventListener('pagehide', leave);
   setInterval(flush, 5000);
   w.tailor = { track: track, flush: flush };
-})(window, document);
+})(window, document, navigator);

@@ -1,7 +1,8 @@
 """The demo store served by the origin: a generated shop whose pages the edge personalizes.
 
-`mount(app, items, cookie_secret)` adds the store's routes (pages, images, the privacy page
-and its actions) to an origin app made by `origin.app.create_app`. The store routes come
+`mount(app, items)` adds the store's routes (pages, images, the privacy page) to an origin
+app made by `origin.app.create_app`. The origin holds no state-cookie key: the privacy
+page's actions are the edge's (`/_tailor/state`, `/_tailor/privacy/*`). The store routes come
 after the origin's own, so `/v1/...`, `/admin/...`, `/health` and `/metrics` keep theirs.
 """
 
@@ -21,11 +22,9 @@ def routes() -> list[BaseRoute]:
     return [*privacy.routes(), *pages.routes()]
 
 
-def mount(app: Starlette, items: Sequence[Mapping[str, Any]],
-          cookie_secret: str | None = None) -> pages.Site:
-    """Serve the store from `app`; `cookie_secret` is the edge's `--cookie-key`."""
-    key = privacy.cookie_key(cookie_secret) if cookie_secret else None
-    site = pages.Site(items, cookie_key=key, bundles=privacy.BundleCache())
+def mount(app: Starlette, items: Sequence[Mapping[str, Any]]) -> pages.Site:
+    """Serve the store from `app`."""
+    site = pages.Site(items)
     app.state.store_site = site
     app.router.routes.extend(routes())
     return site

@@ -14,12 +14,26 @@ from typing import TYPE_CHECKING, Any
 from core import cookie as cookie_mod
 from core.settings import Settings
 from core.state import VisitorState
-from origin.store.privacy import cookie_key
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
     from origin.demo import DemoStack
+
+
+def latest_bundle(store: Any) -> Any:
+    """The latest bundle stored at the origin, decoded with the core (None when none)."""
+    import msgpack  # type: ignore[import-untyped]
+
+    from core import bundle as bundle_mod
+
+    version = store.latest_bundle_version()
+    if version is None:
+        return None
+    signed = msgpack.unpackb(store.get_bundle(version), raw=False)
+    payload = msgpack.unpackb(signed["payload"], raw=False, strict_map_key=False)
+    return bundle_mod.load(payload)
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -96,9 +110,9 @@ class Session:
         return self.context(**kw).new_page()
 
     def state(self, ctx: BrowserContext) -> VisitorState | None:
-        """The visitor's state cookie, verified with the shared key and decoded."""
+        """The visitor's state cookie, verified with the edge's key and decoded."""
         raw = next((c["value"] for c in ctx.cookies() if c["name"] == "tailor_s"), None)
-        key = cookie_key(self.stack.cookie_secret)
+        key = bytes.fromhex(self.stack.cookie_key_hex())
         if not raw or cookie_mod.unpack(raw, key) is None:
             return None
         return cookie_mod.decode(raw, key, int(time.time()), "-", Settings())

@@ -8,7 +8,6 @@ Each journey asserts what the visitor sees (DOM) and what the origin stored, and
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import tempfile
 import time
@@ -26,13 +25,13 @@ from origin.store.browser import (
     check,
     chromium,
     hero,
+    latest_bundle,
     offers,
     rec_categories,
     slot_html,
     wait_until,
 )
 from origin.store.content import CART_OFFER_CAP, EXPERIMENT_ID
-from origin.store.privacy import BundleCache
 
 if TYPE_CHECKING:
     from origin.demo import DemoStack
@@ -170,7 +169,7 @@ def mobile_evening(s: Session) -> str:
 
 def experiment_variations(s: Session) -> str:
     """5. Visitors land in variations deterministically, keep them, and exposures are logged."""
-    bundle = BundleCache().get(s.stack.store)
+    bundle = latest_bundle(s.stack.store)
     check(bundle is not None, "no bundle at the origin")
     assert bundle is not None
     experiment = bundle.experiments[EXPERIMENT_ID]
@@ -319,7 +318,7 @@ def browser_build(s: Session) -> str:
     page.goto("/cart")
     result = page.evaluate(WORKER_CALL, {
         "b64": base64.b64encode(payload).decode(), "version": version, "message": message,
-        "key": hashlib.sha256(stack.cookie_secret.encode()).hexdigest()})
+        "key": stack.cookie_key_hex()})
     check(result.get("ok"), f"the browser worker failed: {result.get('error')}")
     out = result["out"]
     check(not out.get("error"), f"the browser decision failed: {out.get('error')}")

@@ -44,13 +44,8 @@ def esc(value: object) -> str:
 class Site:
     """The generated catalog, indexed for the pages."""
 
-    def __init__(self, items: Sequence[Mapping[str, Any]], cookie_key: bytes | None = None,
-                 bundles: Any = None) -> None:
+    def __init__(self, items: Sequence[Mapping[str, Any]]) -> None:
         self.items = list(items)
-        self.cookie_key = cookie_key
-        """The edge's state-cookie key, shared so the privacy page can read the state."""
-        self.bundles = bundles
-        """A `privacy.BundleCache`: the latest bundle, for segment words."""
         self.by_id = {str(it["id"]): it for it in self.items}
         self.by_url = {str(it["url"]): it for it in self.items}
         self.by_category: dict[str, list[Mapping[str, Any]]] = {c: [] for c in CATEGORIES}

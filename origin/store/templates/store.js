@@ -28,8 +28,11 @@
     b.addEventListener('click', function (ev) {
       var v = ev.target.getAttribute && ev.target.getAttribute('data-consent');
       if (!v) return;
-      setConsent(v);
       b.hidden = true;
+      /* the edge sets the cookie and records the choice at the origin; if it cannot, the
+         choice still holds in this browser */
+      post('/_tailor/consent', { consent: v }).then(function (j) { if (!j.ok) setConsent(v); },
+        function () { setConsent(v); });
     });
     var open = $('#consent-open');
     if (open) open.addEventListener('click', function (ev) { ev.preventDefault(); b.hidden = false; });
@@ -88,41 +91,78 @@
     });
   }
 
-  function post(path) {
+  function post(path, body) {
     return fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' },
-      body: '{}' }).then(function (r) { return r.json(); });
+      body: JSON.stringify(body || {}) }).then(function (r) { return r.json(); });
+  }
+
+  /* The privacy page asks the edge, the only one able to verify the state cookie. */
+  var CONSENT_WORDS = {
+    granted: 'You allowed personalization.',
+    denied: 'You opted out: nothing about your visits is kept or sent.'
+  };
+  function li(t) { return '<li>' + esc(t) + '</li>'; }
+  function titles(list) { return list.map(function (x) { return x.title; }).join(', '); }
+  function describe(s, words) {
+    var parts = ['<p class="consent-state">' + esc(CONSENT_WORDS[s.consent] || (s.consent ?
+      'Your choice: ' + s.consent : 'You have not chosen yet: the shop is tailored only to the page, ' +
+      'your device and the time of day.')) + '</p>'];
+    if (!s.has_state) {
+      parts.push('<p class="no-state">This browser holds no personalization cookie from us, ' +
+        'and nothing about this browser is stored at our origin.</p>');
+      return parts.join('');
+    }
+    var lines = ['Visitor id (random, set by us): ' + s.visitor,
+      'Visits: ' + s.visit_count + '; pages in this visit: ' + s.session_pages];
+    var cats = (s.interests || []).filter(function (i) { return i.kind === 'category'; });
+    if (cats.length) lines.push('Interests (fading over days): ' + cats.map(function (i) {
+      return i.name + ' (' + i.value.toFixed(1) + ')'; }).join(', '));
+    if (s.recent_items && s.recent_items.length) lines.push('Recently viewed: ' + titles(s.recent_items.slice(0, 6)));
+    if (s.cart && s.cart.length) lines.push('In your cart: ' + titles(s.cart));
+    if (s.purchases) lines.push('Purchases remembered: ' + s.purchases);
+    Object.keys(s.assignments || {}).forEach(function (e) {
+      lines.push('Experiment ' + e + ': you see variation ' + s.assignments[e]); });
+    Object.keys(s.exposures_last_day || {}).forEach(function (b) {
+      lines.push('Shown ' + b.replace(/_/g, ' ') + ' ' + s.exposures_last_day[b] + ' time(s) in the last day'); });
+    var seg = (s.segments || []).map(function (g) { return words[g] || g + ': a group found by clustering past visits.'; });
+    parts.push('<ul class="facts">' + lines.map(li).join('') + '</ul>');
+    parts.push('<h3>Segments</h3>' + (seg.length ? '<ul class="segments">' + seg.map(li).join('') + '</ul>'
+      : '<p>You are in no segment.</p>'));
+    return parts.join('');
   }
 
   function privacy() {
     var box = $('#privacy-summary');
     if (!box) return;
-    function show() {
-      return post('/privacy/summary').then(function (s) {
-        box.innerHTML = s.html;
-        box.setAttribute('data-state', s.has_state ? 'present' : 'empty');
-        box.setAttribute('data-visitor', s.visitor || '');
-        box.setAttribute('data-segments', (s.segments || []).join(','));
-      });
-    }
+    var words = {};
+    try { words = JSON.parse($('#segment-words').textContent); } catch (e) { }
     var consentNow = $('#privacy-consent');
-    if (consentNow) consentNow.textContent = cookie('tailor_consent') || 'not chosen yet';
+    function show() {
+      if (consentNow) consentNow.textContent = cookie('tailor_consent') || 'not chosen yet';
+      return fetch('/_tailor/state', { credentials: 'same-origin' }).then(function (r) { return r.json(); })
+        .then(function (s) {
+          box.innerHTML = s.ok ? describe(s, words) : esc(s.error || 'The edge could not read your state.');
+          box.setAttribute('data-state', s.has_state ? 'present' : 'empty');
+          box.setAttribute('data-visitor', s.visitor || '');
+          box.setAttribute('data-segments', (s.segments || []).join(','));
+        });
+    }
     show();
     function done(text) { var o = $('#privacy-result'); o.textContent = text; o.hidden = false; }
     d.addEventListener('click', function (ev) {
       var a = ev.target.getAttribute && ev.target.getAttribute('data-privacy');
       if (!a) return;
       if (a === 'optout') {
-        setConsent('denied');
-        post('/privacy/reset').then(function () { done('You are opted out. Nothing is tracked from now on.'); show(); });
+        post('/_tailor/privacy/optout').then(function () { done('You are opted out. Nothing is tracked from now on.'); show(); });
       } else if (a === 'reset') {
-        post('/privacy/reset').then(function () { done('Personalization reset: your cookie was cleared.'); show(); });
+        post('/_tailor/privacy/reset').then(function () { done('Personalization reset: your cookie was cleared.'); show(); });
       } else if (a === 'export') {
-        post('/privacy/export').then(function (j) {
+        post('/_tailor/privacy/export').then(function (j) {
           var pre = $('#privacy-export'); pre.textContent = JSON.stringify(j, null, 2); pre.hidden = false;
           done('Export ready: ' + (j.events ? j.events.length : 0) + ' events held at the origin.');
         });
       } else if (a === 'erase') {
-        post('/privacy/erase').then(function (j) {
+        post('/_tailor/privacy/erase').then(function (j) {
           done(j.erased ? 'Erased at the origin: ' + JSON.stringify(j.deleted) : (j.error || 'Nothing to erase.'));
           show();
         });
