@@ -8,6 +8,7 @@ An edge counts as updated only when it answers 200, ok true and the pushed versi
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from typing import Any
 
@@ -105,8 +106,18 @@ async def push_bundle(
 def push_bundle_sync(
     store: Store, version: int, *, rollback: bool = False, timeout: float = 10.0
 ) -> dict[str, Any]:
-    """Blocking form for the CLI and training scripts."""
-    return asyncio.run(push_bundle(store, version, rollback=rollback, timeout=timeout))
+    """Blocking form for the CLI and training scripts. Called where an event loop already
+    runs in this thread (a notebook, a host embedding the CLI), it runs the push on a
+    thread of its own rather than failing."""
+    def run() -> dict[str, Any]:
+        return asyncio.run(push_bundle(store, version, rollback=rollback, timeout=timeout))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 async def edge_health(edges: list[dict[str, Any]], timeout: float = 2.0) -> list[Any]:

@@ -1,5 +1,5 @@
 """The eight demo journeys in Debian's Chromium, through the real edge (Node + Pyodide) and
-the real origin (Starlette, SQLite, signed bundles), started once for the session on free
+the real origin (Starlette, SQLite, signed bundles), started once for this module on free
 loopback ports. A failing journey leaves screenshots under test-results/."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]:
     # a fixed l2 and fewer synthetic visitors keep training to a few seconds here; the
     # demo itself tunes l2 on 800 visitors
@@ -34,7 +34,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]:
         demo.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def session(stack: DemoStack) -> Iterator[Session]:
     with chromium() as browser:
         yield Session(browser, stack)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -170,6 +171,20 @@ def test_edge_rejects_bundle_signed_by_another_key(
     result = push_bundle_sync(store, version)
     assert not result["ok"] and result["edges"][0]["error"] == "bad signature"
     assert edges[0].version == 0
+
+
+def test_blocking_push_works_inside_a_running_event_loop(
+    server: ServerThread, edges: list[EdgeStub]
+) -> None:
+    store = server.services.store
+    store.add_edge(edges[0].url, edges[0].token)
+    version = store_bundle(store, server.services.signer, {})
+
+    async def from_a_coroutine() -> dict[str, Any]:
+        return push_bundle_sync(store, version, timeout=5)
+
+    result = asyncio.run(from_a_coroutine())
+    assert result["ok"] and result["updated"] == 1 and edges[0].version == version
 
 
 def test_push_of_missing_version_is_404(server: ServerThread) -> None:
