@@ -60,10 +60,12 @@ class Bundle:
     fragments: FragmentCache = field(default_factory=FragmentCache)
     """Rendered fragments of this bundle, memoised across requests."""
     contextual: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict)
+    """Contextual decisions by context key (see `core.visit`), memoised across requests."""
     recent_states: dict[tuple[bytes, str], VisitorState] = field(default_factory=dict)
     """States this edge process encoded recently, by the key and exact cookie value it wrote: a
     visitor's next request carries that value, so decoding (and verifying) it is skipped."""
-    """Contextual decisions by context key (see `core.visit`), memoised across requests."""
+    recs_memo: dict[tuple[object, ...], tuple[int, ...]] = field(default_factory=dict)
+    """Recommendation lists by everything they depend on (`recommend.recommend_memoised`)."""
 
     hidden_cache: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
 

@@ -192,3 +192,45 @@ def recommend(catalog: Catalog, data: RecsData, query: RecsQuery) -> list[int]:
     popularity (cold start), each filtered the same way.
     """
     return _diversify(catalog, _stream(catalog, data, query, score_items(data, query)), query)
+
+
+MEMO_ENTRIES = 20_000
+
+
+def _memo_key(data: RecsData, query: RecsQuery) -> tuple[object, ...]:
+    """Everything `recommend` reads from the query; of the segments only the one whose
+    list it would fall back to."""
+    segment = None
+    if query.source == "auto":
+        segment = next((s for s in query.segments if data.by_segment.get(s)), None)
+    return (
+        query.count,
+        query.source,
+        tuple(query.seeds),
+        tuple(query.candidates),
+        segment,
+        query.exclude,
+        query.exclude_categories,
+        query.in_stock_only,
+        query.max_per_category,
+        query.mmr_lambda,
+    )
+
+
+def recommend_memoised(
+    memo: dict[tuple[object, ...], tuple[int, ...]],
+    catalog: Catalog,
+    data: RecsData,
+    query: RecsQuery,
+) -> list[int]:
+    """`recommend`, memoised per bundle: visitors with the same seeds on the same page (a
+    first visit to a product page is the common case) get the same list without rescoring.
+    The memo is emptied when full."""
+    key = _memo_key(data, query)
+    found = memo.get(key)
+    if found is None:
+        found = tuple(recommend(catalog, data, query))
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
+        memo[key] = found
+    return list(found)

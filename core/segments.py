@@ -202,6 +202,23 @@ class Plan:
     profile_batch: Callable[[Any], list[bool]] | None = None
     sequential: tuple[Segment, ...] = ()
     order: Mapping[str, int] = field(default_factory=dict)
+    features: tuple[Feature, ...] = ()
+    positions: tuple[tuple[int, ...], ...] = ()
+    """The distinct features of all models, and for each of `sequential` the positions of
+    its features among them (empty for rule segments): each is computed once per visit."""
+
+
+def _shared_features(
+    sequential: Sequence[Segment],
+) -> tuple[tuple[Feature, ...], tuple[tuple[int, ...], ...]]:
+    distinct: dict[Feature, int] = {}
+    positions: list[tuple[int, ...]] = []
+    for segment in sequential:
+        if isinstance(segment, RuleSegment):
+            positions.append(())
+            continue
+        positions.append(tuple(distinct.setdefault(f, len(distinct)) for f in segment.features))
+    return tuple(distinct), tuple(positions)
 
 
 def plan(segment_list: Sequence[Segment], raw: Sequence[Any] = ()) -> Plan:
@@ -222,8 +239,11 @@ def plan(segment_list: Sequence[Segment], raw: Sequence[Any] = ()) -> Plan:
             (profile if segment.needs_profile else context).append((segment.id, when))
         else:
             sequential.append(segment)
+    shared, positions = _shared_features(sequential)
     return Plan(
         segments=tuple(segment_list),
+        features=shared,
+        positions=positions,
         context_ids=tuple(i for i, _ in context),
         context_batch=conditions.compile_all([c for _, c in context]) if context else None,
         profile_ids=tuple(i for i, _ in profile),
@@ -246,11 +266,16 @@ def compute(
     Rule segments that read `segments` see those found before them (batched ones first,
     then the others in declared order), so a segment can build on others.
     """
-    steps = (
-        arranged
-        if isinstance(arranged, Plan)
-        else Plan(segments=tuple(arranged), sequential=tuple(arranged))
-    )
+    if isinstance(arranged, Plan):
+        steps = arranged
+    else:
+        shared, positions = _shared_features(arranged)
+        steps = Plan(
+            segments=tuple(arranged),
+            sequential=tuple(arranged),
+            features=shared,
+            positions=positions,
+        )
     members: list[str] = []
     propensity: dict[str, float] = dict(attributes.get("propensity") or {})
     attributes["segments"] = members
@@ -269,8 +294,8 @@ def compute(
         )
     batched = len(members)
     device = attributes.get("device")
-    vectors: dict[int, list[float]] = {}  # by id(): hashing dataclass tuples costs more
-    for segment in steps.sequential:
+    values: list[float] | None = None
+    for segment, where in zip(steps.sequential, steps.positions, strict=True):
         if isinstance(segment, RuleSegment):
             if segment.needs_profile and state is None:
                 continue
@@ -279,10 +304,9 @@ def compute(
             continue
         if state is None:
             continue
-        x = vectors.get(id(segment.features))
-        if x is None:
-            x = features.vector(segment.features, state, now, half_life_hours, device, hidden)
-            vectors[id(segment.features)] = x
+        if values is None:
+            values = features.vector(steps.features, state, now, half_life_hours, device, hidden)
+        x = [values[i] for i in where]
         if isinstance(segment, CentroidModel):
             members.append(segment.nearest(x))
         else:
