@@ -185,7 +185,23 @@ def test_a_new_cookie_choice_is_recorded_once(edge: EdgeProcess, origin: ServerT
         assert "tailor_cr" not in ";".join(again.headers.get_list("set-cookie"))
     assert wait_for(lambda: held(origin, visitor)["consents"], timeout=15)
     time.sleep(0.5)
-    assert len(held(origin, visitor)["consents"]) == 1
+    records = held(origin, visitor)["consents"]
+    assert len(records) == 1
+    # recorded as the core resolves it: "granted" is purposes 1..11, enough for a profile
+    assert records[0]["purposes"] == list(range(1, 12)) and records[0]["profile"]
+
+
+def test_a_choice_short_of_the_profile_purposes_is_recorded_as_such(
+    edge: EdgeProcess, origin: ServerThread
+) -> None:
+    with browser(edge, GRANTED) as c:
+        visitor = visit(c, "/products/boot-1")
+        r = c.post("/_tailor/consent", json={"consent": "p1"})
+        assert r.status_code == 200 and r.json()["recorded"] is True
+    assert wait_for(lambda: any(r["source"] == "banner:p1"
+                                for r in held(origin, visitor)["consents"]), timeout=15)
+    record = next(r for r in held(origin, visitor)["consents"] if r["source"] == "banner:p1")
+    assert record["purposes"] == [1] and record["profile"] is False
 
 
 def test_cross_site_posts_and_wrong_methods_are_refused(edge: EdgeProcess) -> None:

@@ -39,12 +39,13 @@ export function clearState(secure) {
   return setCookie('tailor_s', '', { secure, maxAge: 0 });
 }
 
-/** A consent record in the origin's /v1/consent shape. */
-export function consentRecord(visitor, choice, ctx, profile, source) {
-  const listed = /^p([0-9.]+)$/.exec(choice) || /(?:^|;)p=([0-9,]+)(?:;|$)/.exec(choice);
-  const purposes = listed ? [...new Set(listed[1].split(/[.,]/).map(Number))]
-    .filter((n) => Number.isInteger(n) && n >= 1 && n <= 32) : [];
-  return { visitor, ts: Math.floor(Date.now() / 1000), profile, purposes,
+/**
+ * A consent record in the origin's /v1/consent shape. `profile` and `purposes` are what the
+ * core's consent resolution makes of the choice (`choiceOutcome`), never parsed here.
+ */
+export function consentRecord(visitor, choice, ctx, outcome, source) {
+  return { visitor, ts: Math.floor(Date.now() / 1000), profile: outcome.profile,
+    purposes: outcome.purposes,
     tcf: ctx.consent.tcf ? String(ctx.consent.tcf).slice(0, 4096) : null,
     gpc: Boolean(ctx.consent.gpc), source: `${source}:${choice}`.slice(0, 64) };
 }
@@ -106,6 +107,18 @@ export class Privacy {
     return this.w.py.handle({ op: 'state', request: ctx, now, fresh_id: '-' });
   }
 
+  /**
+   * What the core makes of a consent choice for this request (with its GPC and TC string):
+   * whether it allows profile decisions, and the purposes it records.
+   */
+  choiceOutcome(ctx, choice) {
+    const probe = { ...ctx, consent: { ...ctx.consent, cookie: choice } };
+    const s = this.w.py.handle({ op: 'state', request: probe, now: Math.floor(Date.now() / 1000),
+      fresh_id: '-' });
+    if (s.error) throw new Error(s.error);
+    return { profile: s.mode === 'profile', purposes: s.purposes || [] };
+  }
+
   /** The visitor id inside the verified state cookie, or null. */
   visitor(req) {
     const s = this.summary(req);
@@ -130,7 +143,10 @@ export class Privacy {
     const secure = isSecure(req);
     const { ctx } = this.context(req);
     const visitor = this.visitor(req);
-    if (visitor) this.record(consentRecord(visitor, 'denied', ctx, false, 'optout'));
+    if (visitor) {
+      this.record(consentRecord(visitor, 'denied', ctx, { profile: false, purposes: [] },
+        'optout'));
+    }
     return sendJson(res, 200, { ok: true, consent: 'denied', recorded: Boolean(visitor) }, {
       'set-cookie': [consentCookie('denied', secure), recordedCookie('denied', secure),
         clearState(secure)] });
@@ -189,7 +205,8 @@ export class Privacy {
     const { ctx } = this.context(req);
     const visitor = this.visitor(req);
     const cookies = [consentCookie(choice, secure), recordedCookie(choice, secure)];
-    if (visitor) this.record(consentRecord(visitor, choice, ctx, choice !== 'denied', 'banner'));
+    if (visitor) this.record(consentRecord(visitor, choice, ctx, this.choiceOutcome(ctx, choice),
+      'banner'));
     if (choice === 'denied') cookies.push(clearState(secure));
     return sendJson(res, 200, { ok: true, consent: choice, recorded: Boolean(visitor) },
       { 'set-cookie': cookies });
@@ -209,7 +226,7 @@ export class Privacy {
       visitor = s.has_state ? s.visitor : null;
     }
     if (!visitor) return; // nobody to record it for (and no cookie without consent)
-    this.record(consentRecord(visitor, choice, ctx, out.mode === 'profile', 'cookie'));
+    this.record(consentRecord(visitor, choice, ctx, this.choiceOutcome(ctx, choice), 'cookie'));
     headers['set-cookie'] = [...(headers['set-cookie'] || []), recordedCookie(choice, isSecure(req))];
   }
 
