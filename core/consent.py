@@ -160,7 +160,7 @@ def parse_cookie(value: str | None) -> CookieChoice | None:
 
 
 def format_cookie(purposes: Iterable[int], sensitive: Iterable[str] = ()) -> str:
-    """The v1 cookie value for a choice (what the origin's consent endpoint sets)."""
+    """The v1 cookie value for a choice (what a consent banner sets for the edge to read)."""
     p = ",".join(str(i) for i in sorted(set(purposes)))
     s = ",".join(sorted(set(sensitive)))
     return f"v1;p={p};s={s}" if s else f"v1;p={p}"

@@ -1,5 +1,6 @@
-"""Bearer-token checks: the admin token guards /admin/* and data-subject requests; the edge
-token (or the admin token) guards what edges call: profiles, event and consent ingest."""
+"""Bearer-token checks: the admin token guards /admin/*; the edge token (or the admin token)
+guards what edges call: profiles, event and consent ingest, and the data-subject routes the
+edge calls on a visitor's behalf (export and erasure from the privacy page)."""
 
 from __future__ import annotations
 
