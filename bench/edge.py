@@ -177,8 +177,15 @@ class _Origin(BaseHTTPRequestHandler):
         self._send(202, b'{"accepted":1}', "application/json")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Connections the load generator resets at the end of a phase are not errors."""
+
+
 def start_origin() -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Origin)
+    server = _QuietServer(("127.0.0.1", 0), _Origin)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"

@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--per-round", type=int, default=200)
     p.add_argument("--artifact", default=str(ROOT / "dist" / "edge"))
+    p.add_argument("--json", action="store_true", help="(output is always JSON)")
     args = p.parse_args(argv)
     items = catalog_items()
     first = str(items[0]["category"])

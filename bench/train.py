@@ -119,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--k", type=int, nargs="+", default=[50, 30, 20])
     parser.add_argument("--skip-ml100k", action="store_true")
+    parser.add_argument("--json", action="store_true", help="(output is always JSON)")
     args = parser.parse_args(argv)
     result = {
         "ml100k": {"skipped": "--skip-ml100k"} if args.skip_ml100k else bench_ml100k(),

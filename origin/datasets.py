@@ -147,3 +147,14 @@ def split_per_user(
         train.extend(items[:cut])
         test.extend(items[cut:])
     return train, test
+
+
+def split_random(
+    rows: Sequence[Interaction], ratio: float = 0.75, seed: int = 42
+) -> tuple[list[Interaction], list[Interaction]]:
+    """Random split per interaction: one `random.Random(seed)` shuffle of all rows (in a
+    canonical order first), the first `ratio` to train. A user may land wholly in test."""
+    ordered = sorted(rows, key=lambda r: (r.user, r.item, r.ts))
+    random.Random(seed).shuffle(ordered)
+    cut = int(round(len(ordered) * ratio))
+    return ordered[:cut], ordered[cut:]

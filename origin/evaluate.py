@@ -31,6 +31,7 @@ from origin.datasets import (
     load_ml100k,
     recent_by_user,
     split_per_user,
+    split_random,
 )
 from origin.quantize import dequantize_scores, unpack
 
@@ -223,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--l2", type=float, default=None, help="EASE l2 (default: tuned)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--split", choices=["user", "interaction"], default="user",
+                        help="ml-100k: 75/25 within each user (stratified, as the published "
+                        "table) or over all interactions at once")
     parser.add_argument("--json", action="store_true", help="print one JSON line last")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
@@ -232,8 +236,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except DatasetUnavailable as exc:
             print(str(exc), file=sys.stderr)
             return 2
-        train, test = split_per_user(rows, 0.75, seed=args.seed)
-        protocol = f"random 75/25 split per user, seed {args.seed}, all ratings implicit"
+        if args.split == "user":
+            train, test = split_per_user(rows, 0.75, seed=args.seed)
+        else:
+            train, test = split_random(rows, 0.75, seed=args.seed)
+        protocol = (f"random 75/25 split per {args.split}, seed {args.seed}, "
+                    "all ratings implicit")
     elif args.train and args.test:
         train, test = load_csv(args.train), load_csv(args.test)
         protocol = "given train/test files"

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from origin.datasets import Interaction, Interactions, load_csv, recent_by_user, split_per_user
+from origin.datasets import (
+    Interaction,
+    Interactions,
+    load_csv,
+    recent_by_user,
+    split_per_user,
+    split_random,
+)
 
 
 def test_split_is_per_user_seeded_and_75_25() -> None:
@@ -53,3 +60,12 @@ def test_missing_recbole_says_how_to_install(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(importlib.metadata, "distribution", missing)
     with pytest.raises(DatasetUnavailable, match=r"pip install --no-deps recbole==1\.2\.1"):
         load_ml100k()
+
+
+def test_random_split_over_interactions_is_seeded_and_order_independent() -> None:
+    rows = [Interaction(f"u{u}", f"i{i}", u * 100 + i) for u in range(20) for i in range(u % 7 + 1)]
+    train, test = split_random(rows, 0.75, seed=42)
+    assert len(train) == round(len(rows) * 0.75) and len(train) + len(test) == len(rows)
+    assert sorted(train + test, key=str) == sorted(rows, key=str)
+    assert (train, test) == split_random(list(reversed(rows)), 0.75, seed=42)
+    assert (train, test) != split_random(rows, 0.75, seed=7)
