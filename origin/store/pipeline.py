@@ -63,6 +63,7 @@ def train_payload(
     clusters: int = 4, progress: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train on every stored event and compile the payload map; returns (payload, info)."""
+    from origin.feedback import bandit_posteriors
     from origin.models.content import item_text
     from origin.train import _segment_lists, fit_recs, fit_segments
 
@@ -80,6 +81,8 @@ def train_payload(
     recs = build_recs(catalog["ids"], result.recs, by_category_top=50,
                       categories=[str(it["category"]) for it in items])
     payload = assemble_payload({"catalog": catalog, "recs": recs, "segments": segments})
+    # bandits learn from the stored outcomes, as in `tailor build-bundle`
+    payload["experiments"] = bandit_posteriors(store, payload.get("experiments", []))
     info = {"visitors": len(hist), "interactions": len(rows), "l2": result.info.get("l2"),
             "segments": [s["id"] for s in payload["segments"]],
             "seconds": round(time.perf_counter() - started, 2)}
