@@ -47,7 +47,10 @@ def _secret(path: Path) -> str:
 
 
 def port_free(port: int) -> bool:
+    """Whether nothing listens on the port. SO_REUSEADDR, as the servers themselves bind:
+    connections of a demo just stopped (TIME_WAIT) do not make the port look taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

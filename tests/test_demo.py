@@ -51,3 +51,21 @@ def test_a_busy_port_stops_the_demo_before_anything_starts(tmp_path: Path) -> No
         with pytest.raises(SystemExit, match=f"port {port} is in use"):
             stack.start()
         assert stack.server is None and stack.edge is None
+
+
+def test_a_port_left_in_time_wait_by_a_stopped_demo_is_free() -> None:
+    import socket
+
+    from origin.demo import port_free
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio and Node bind
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = listener.accept()
+    accepted.close()  # the server side closes first: its end waits in TIME_WAIT
+    listener.close()
+    client.close()
+    assert port_free(port)
