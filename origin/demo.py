@@ -233,6 +233,7 @@ class DemoStack:
             "privacy page": self.edge_url + "/privacy",
             "origin admin": self.origin_url + "/admin/bundles (Bearer token in "
             + str(self.config.data_dir / "admin_token") + ")",
+            "dashboard": self.origin_url + "/admin/dashboard?token=<the admin token>",
             "origin health": self.origin_url + "/health",
             "edge health": self.edge_url + "/_tailor/health",
             "origin metrics": self.origin_url + "/metrics",

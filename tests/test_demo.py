@@ -24,6 +24,8 @@ def test_stack_keeps_its_secrets_on_disk_and_out_of_argv(tmp_path: Path) -> None
     urls = stack.urls()
     assert urls["store"] == "http://127.0.0.1:18002/"
     assert urls["privacy page"].endswith("/privacy")
+    assert urls["dashboard"].startswith("http://127.0.0.1:18001/admin/dashboard")
+    assert all(stack.config.admin_token not in url for url in urls.values())
 
 
 def test_tailor_demo_help(capsys: object) -> None:
