@@ -314,29 +314,6 @@ def _uvarint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-_MULTI_BYTE = re.compile(rb"([\x80-\xff]+[\x00-\x7f])")
-"""One varint of two or more bytes; what lies between them are one-byte varints."""
-
-
-def _uvarints(data: bytes) -> list[int]:
-    """Every varint in `data`. Most are one byte (< 0x80), so the runs between the longer
-    ones are copied as they are and only the longer ones are decoded in Python."""
-    parts = _MULTI_BYTE.split(data)
-    if max(parts[-1], default=0) & 0x80:
-        raise ValueError("truncated varint")
-    nums: list[int] = list(parts[0])
-    extend = nums.extend
-    put = nums.append
-    for index in range(1, len(parts), 2):
-        n = shift = 0
-        for byte in parts[index]:
-            n |= (byte & 0x7F) << shift
-            shift += 7
-        put(n)
-        extend(parts[index + 1])
-    return nums
-
-
 def _decode(value: str | None, key: bytes, now: int, settings: Settings) -> VisitorState | None:
     if not isinstance(value, str) or not value:
         return None
@@ -374,7 +351,18 @@ def _parse(body: bytes) -> VisitorState:
             raise ValueError("truncated string")
         strings.append(body[pos : pos + size].decode("utf-8", "surrogatepass"))
         pos += size
-    nums = _uvarints(body[pos:])
+    nums: list[int] = []
+    put = nums.append
+    n = shift = 0
+    for byte in body[pos:]:
+        if byte & 0x80:
+            n |= (byte & 0x7F) << shift
+            shift += 7
+        else:
+            put(n | (byte << shift))
+            n = shift = 0
+    if shift:
+        raise ValueError("truncated varint")
     rest = iter(nums)
     nxt = rest.__next__
     optional: list[str | None] = [None, *strings]  # optional[n]: None for 0, else string n-1

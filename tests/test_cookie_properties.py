@@ -130,32 +130,3 @@ def test_mutated_cookies_decode_to_the_original_or_fresh(
     back = cookie.decode(value, KEY, NOW, "fresh", DEFAULTS)
     expected = cookie.decode(original, KEY, NOW, "fresh", DEFAULTS)
     assert is_fresh(back) or state_to_dict(back) == state_to_dict(expected)
-
-
-def _varints_one_byte_at_a_time(data: bytes) -> list[int] | None:
-    """The plain reading of LEB128 varints: the reference for the run-splitting parser."""
-    nums: list[int] = []
-    n = shift = 0
-    for byte in data:
-        n |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            nums.append(n)
-            n = shift = 0
-    return None if shift else nums
-
-
-@given(st.lists(st.one_of(st.integers(0, 0x7F), st.integers(0, 2**40)), max_size=60),
-       st.binary(max_size=4))
-def test_varint_runs_parse_as_one_byte_at_a_time(values: list[int], tail: bytes) -> None:
-    data = bytes(cookie._varints(values, bytearray())) + tail
-    expected = _varints_one_byte_at_a_time(data)
-    if expected is None:
-        try:
-            cookie._uvarints(data)
-        except ValueError:
-            return
-        raise AssertionError("a truncated varint was accepted")
-    assert cookie._uvarints(data) == expected
-    if not tail:
-        assert expected == values
