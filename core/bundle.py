@@ -64,8 +64,6 @@ class Bundle:
     recent_states: dict[tuple[bytes, str], VisitorState] = field(default_factory=dict)
     """States this edge process encoded recently, by the key and exact cookie value it wrote: a
     visitor's next request carries that value, so decoding (and verifying) it is skipped."""
-    recs_memo: dict[tuple[object, ...], tuple[int, ...]] = field(default_factory=dict)
-    """Recommendation lists by everything they depend on (`recommend.recommend_memoised`)."""
 
     hidden_cache: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
 

@@ -20,7 +20,7 @@ from core import fold as fold_mod
 from core import segments as segments_mod
 from core.bundle import Bundle
 from core.consent import ConsentDecision
-from core.recommend import RecsQuery, recommend_memoised
+from core.recommend import RecsQuery, recommend
 from core.render import render_items, render_static
 from core.rules import Block, Rule
 from core.state import VisitorState
@@ -243,7 +243,7 @@ def _render(req: _Request, block: Block, decision: SlotDecision) -> str | None:
         max_per_category=spec.max_per_category,
         mmr_lambda=spec.mmr_lambda,
     )
-    picked = recommend_memoised(req.bundle.recs_memo, catalog, req.bundle.recs, query)
+    picked = recommend(catalog, req.bundle.recs, query)
     if not picked:
         return None
     decision.items = [catalog.ids[i] for i in picked]

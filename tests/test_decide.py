@@ -313,7 +313,7 @@ def test_a_failing_slot_keeps_its_defaults_while_others_render(
     def broken(*args: object) -> list[int]:
         raise RuntimeError("recs store offline")
 
-    monkeypatch.setattr(decide_mod, "recommend_memoised", broken)
+    monkeypatch.setattr(decide_mod, "recommend", broken)
     decision = run("/c/hiking", device="mobile", local_hour=20)
     recs = decision.slots["recs"]
     assert recs.html is None and recs.block is None

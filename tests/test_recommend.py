@@ -16,7 +16,6 @@ from core.recommend import (
     RecsData,
     RecsQuery,
     recommend,
-    recommend_memoised,
     score_items,
 )
 from tests.core_support import ITEMS, index_of, load
@@ -27,7 +26,6 @@ DATA: RecsData = BUNDLE.recs
 N = len(ITEMS)
 OUT_OF_STOCK = index_of("pack-1")
 HEALTH = {index_of("vit-1"), index_of("vit-2")}
-MEMO: dict[tuple[object, ...], tuple[int, ...]] = {}
 Q = [255, 215, 175, 135]  # the fixture's quantized scores by neighbour rank
 
 
@@ -253,9 +251,6 @@ def test_recommendations_respect_every_filter(
     )
     picked = recommend(CATALOG, DATA, query)
     assert picked == recommend(CATALOG, DATA, query)  # deterministic
-    # the memo is shared by every example: a key missing something the list depends on
-    # would hand one query another's list
-    assert recommend_memoised(MEMO, CATALOG, DATA, query) == picked
     assert len(picked) == len(set(picked)) <= count
     allowed = [
         i
@@ -284,20 +279,6 @@ def test_recommendations_respect_every_filter(
         assert len(picked) <= min(count, sum(min(cap, v) for v in by_category.values()))
     else:
         assert len(picked) == min(count, len(allowed))
-
-
-def test_memoised_lists_are_copies_and_hits_skip_the_work() -> None:
-    memo: dict[tuple[object, ...], tuple[int, ...]] = {}
-    query = RecsQuery(count=3, seeds=[0])
-    first = recommend_memoised(memo, CATALOG, DATA, query)
-    first.append(-1)  # a caller changing its list does not change the memo
-    assert len(memo) == 1
-    key = next(iter(memo))
-    memo[key] = (7,)  # a planted entry proves the second call is served from the memo
-    assert recommend_memoised(memo, CATALOG, DATA, query) == [7]
-    other = RecsQuery(count=3, seeds=[0], segments=["no-such-segment"])
-    assert recommend_memoised(memo, CATALOG, DATA, other) == [7]  # segments without a list
-    assert recommend_memoised(memo, CATALOG, DATA, RecsQuery(count=3, seeds=[1])) != [7]
 
 
 def test_per_category_cap_also_holds_with_mmr() -> None:
