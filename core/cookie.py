@@ -2,30 +2,7 @@
 
 Value: ``base64url(payload) + "." + base64url(HMAC-SHA256(key, payload)[:16])``, unpadded.
 
-Payload, version 1 (uvarint = LEB128; svarint = zigzag LEB128)::
-
-    u8 version (1) | u8 flags (bit 0: body is a zlib stream; other bits must be 0) | body
-    body := svarint created_at (absolute Unix seconds)
-            uvarint n, n x (uvarint len, UTF-8 bytes)   string table, in first-use order
-            T updated_at | S visitor_id | O known_id | O consent | uvarint visit_count
-            T session_started_at | uvarint session_pages | uvarint revision
-            list recent_items S | list interests (S key, Q value, T updated_at)
-            list counts (uvarint type code, Q value, T updated_at)
-            list events (uvarint type code, D ts, O item, O category)
-            list cart S | T cart_changed_at | list purchases S | T last_purchase_at
-            list exposures (S block, list D times) | list assignments (S experiment, S variation)
-
-``S`` is a uvarint index into the string table and ``O`` the same plus one (0 = None), so an
-item id that sits in recent_items, the event log and the cart is stored once. Times are
-exact seconds: ``T`` is 0 for "never" (0) and otherwise ``svarint(t - created_at) + 1``;
-``D`` (sorted time lists) is the first time relative to created_at, then deltas, as svarints.
-Counter values ``Q`` are fixed point: ``svarint(round(value * 1000))``, so a decoded counter
-is within 0.0005 of the encoded one (clamped to +-1e9; NaN becomes 0). Type codes are
-indexes into ``state.EVENT_TYPES``. Encoding does not compress unless asked (zlib output
-may differ between zlib builds, and cookies should be byte-identical in CPython and
-Pyodide); decoding accepts both forms.
-
-``list X`` is a uvarint count followed by that many X. When a state is over
+The payload's binary form is `core.cookie_format`'s. When a state is over
 `settings.cookie_max_bytes`, `encode` evicts in the order given by `_evict_one` (oldest logged
 events first). Decoding checks the signature before it parses anything.
 
@@ -41,11 +18,13 @@ import re
 import zlib
 from typing import TypeVar
 
+from core import cookie_format as fmt
+from core.cookie_format import FLAG_ZLIB, VERSION
 from core.settings import Settings
-from core.state import EVENT_TYPES, Counter, LoggedEvent, VisitorState, copy_state, fresh
+from core.state import Counter, VisitorState, copy_state, fresh
 
-VERSION = 1
-FLAG_ZLIB = 1
+__all__ = ["FLAG_ZLIB", "VERSION", "decode", "encode", "encode_with_state", "pack", "unpack"]
+
 SIG_BYTES = 16
 FUTURE_SKEW_SECONDS = 300
 """Edges' clocks may disagree a little; a cookie dated further ahead than this is rejected."""
@@ -53,9 +32,6 @@ HARD_MAX_CHARS = 4096
 """Values longer than max(this, settings.cookie_max_bytes) are rejected unread (lowering the
 bundle's limit must not reset every visitor whose cookie was written under the old one)."""
 MAX_INFLATED = 65536
-SCALE = 1000
-VALUE_LIMIT = 1e9
-_CODES = {name: code for code, name in enumerate(EVENT_TYPES)}
 _T = TypeVar("_T")
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -73,14 +49,14 @@ def encode(
     """
     limit = settings.cookie_max_bytes
     base = state if _within(state, settings) else _bounded(state, settings, now)
-    value = pack(_payload(base, compress), key)
+    value = pack(fmt.payload(base, compress), key)
     if len(value) <= limit:
         return value
     half_life = settings.half_life_hours
     low, high, at_low = 0, 1, base  # `at_low`: the state after `low` evictions (too big)
     while True:
         work, exhausted = _evicted(at_low, high - low, now, half_life)
-        value = pack(_payload(work, compress), key)
+        value = pack(fmt.payload(work, compress), key)
         if len(value) <= limit:
             break
         if exhausted:
@@ -89,7 +65,7 @@ def encode(
     while high - low > 1:
         middle = (low + high) // 2
         candidate, _ = _evicted(at_low, middle - low, now, half_life)
-        packed = pack(_payload(candidate, compress), key)
+        packed = pack(fmt.payload(candidate, compress), key)
         if len(packed) <= limit:
             high, value = middle, packed
         else:
@@ -112,7 +88,7 @@ def _shortened(work: VisitorState, key: bytes, limit: int, compress: bool) -> st
     """Last resort for an enormous visitor id: halve it until the value fits, else ""."""
     while len(work.visitor_id) > 1:  # never down to "": an id-less cookie is no use
         work.visitor_id = work.visitor_id[: len(work.visitor_id) // 2]
-        value = pack(_payload(work, compress), key)
+        value = pack(fmt.payload(work, compress), key)
         if len(value) <= limit:
             return value
     return ""
@@ -129,29 +105,10 @@ def encode_with_state(
     caller hands `state` over: its counters may be rounded in place.
     """
     base = state if _within(state, settings) else _bounded(state, settings, now)
-    value = pack(_payload(base, False), key)
+    value = pack(fmt.payload(base, False), key)
     if len(value) <= settings.cookie_max_bytes:
-        return value, _as_decoded(base)
+        return value, fmt.as_decoded(base)
     return encode(state, key, settings, now), None
-
-
-def _as_decoded(s: VisitorState) -> VisitorState:
-    """`s`, changed in place into exactly what `_parse` rebuilds from `_payload(s)`."""
-    for table in (s.interests, s.counts):
-        for counter in table.values():
-            v = counter.value
-            if -VALUE_LIMIT <= v <= VALUE_LIMIT:
-                counter.value = round(v * SCALE) / SCALE
-            else:
-                counter.value = _unzz(_quantize(v)) / SCALE
-    if any(k not in _CODES for k in s.counts):
-        s.counts = {k: c for k, c in s.counts.items() if k in _CODES}
-    if any(e.type not in _CODES for e in s.events):
-        s.events = [e for e in s.events if e.type in _CODES]
-    s.visit_count = max(0, s.visit_count)
-    s.session_pages = max(0, s.session_pages)
-    s.revision = max(0, s.revision)
-    return s
 
 
 def decode(
@@ -198,122 +155,6 @@ def _b64decode(text: str) -> bytes | None:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _zz(n: int) -> int:
-    """Zigzag: signed to unsigned, small magnitudes stay small."""
-    return n << 1 if n >= 0 else ((-n) << 1) - 1
-
-
-def _unzz(n: int) -> int:
-    return n >> 1 if not n & 1 else -((n + 1) >> 1)
-
-
-def _varints(nums: list[int], out: bytearray) -> bytearray:
-    append = out.append
-    for n in nums:
-        while n > 0x7F:
-            append((n & 0x7F) | 0x80)
-            n >>= 7
-        append(n)
-    return out
-
-
-def _quantize(v: float) -> int:
-    if v != v:  # NaN
-        return 0
-    return _zz(round(min(max(v, -VALUE_LIMIT), VALUE_LIMIT) * SCALE))
-
-
-def _payload(s: VisitorState, compress: bool) -> bytes:
-    """Serialise the fields as one list of unsigned ints (see the module doc for the order)."""
-    created = s.created_at
-    strings: dict[str, int] = {}
-    ref = strings.setdefault  # ref(text, len(strings)): the text's index, added if new
-    nums: list[int] = []
-    put = nums.append
-
-    def opt(text: str | None) -> int:
-        return 0 if text is None else ref(text, len(strings)) + 1
-
-    def when(t: int) -> int:
-        if t == 0:
-            return 0
-        d = t - created
-        return (d << 1 if d >= 0 else ((-d) << 1) - 1) + 1
-
-    put(when(s.updated_at))
-    put(ref(s.visitor_id, 0))
-    put(opt(s.known_id))
-    put(opt(s.consent))
-    put(max(0, s.visit_count))
-    put(when(s.session_started_at))
-    put(max(0, s.session_pages))
-    put(max(0, s.revision))
-    put(len(s.recent_items))
-    nums += [ref(item, len(strings)) for item in s.recent_items]
-    put(len(s.interests))
-    for name, c in s.interests.items():
-        nums += (ref(name, len(strings)), _quantize(c.value), when(c.updated_at))
-    counts = [(_CODES[k], c) for k, c in s.counts.items() if k in _CODES]
-    put(len(counts))
-    for code, c in counts:
-        nums += (code, _quantize(c.value), when(c.updated_at))
-    events = [e for e in s.events if e.type in _CODES]
-    put(len(events))
-    prev = created
-    codes = _CODES
-    for e in events:
-        d = e.ts - prev
-        prev = e.ts
-        item, category = e.item, e.category
-        nums += (
-            codes[e.type],
-            d << 1 if d >= 0 else ((-d) << 1) - 1,
-            0 if item is None else ref(item, len(strings)) + 1,
-            0 if category is None else ref(category, len(strings)) + 1,
-        )
-    for items, at in ((s.cart, s.cart_changed_at), (s.purchases, s.last_purchase_at)):
-        put(len(items))
-        nums += [ref(item, len(strings)) for item in items]
-        put(when(at))
-    put(len(s.exposures))
-    for block, times in s.exposures.items():
-        put(ref(block, len(strings)))
-        put(len(times))
-        prev = created
-        for t in times:
-            put(_zz(t - prev))
-            prev = t
-    put(len(s.assignments))
-    for experiment, variation in s.assignments.items():
-        nums += (ref(experiment, len(strings)), ref(variation, len(strings)))
-    head = _varints([_zz(created), len(strings)], bytearray())
-    for text in strings:  # insertion order is index order
-        raw = text.encode("utf-8", "surrogatepass")
-        if len(raw) < 0x80:
-            head.append(len(raw))
-        else:
-            _varints([len(raw)], head)
-        head += raw
-    body = bytes(_varints(nums, head))
-    flags = 0
-    if compress:
-        packed = zlib.compress(body, 9)
-        if len(packed) < len(body):
-            body, flags = packed, FLAG_ZLIB
-    return bytes((VERSION, flags)) + body
-
-
-def _uvarint(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, pos
-        shift += 7
-
-
 def _decode(value: str | None, key: bytes, now: int, settings: Settings) -> VisitorState | None:
     if not isinstance(value, str) or not value:
         return None
@@ -328,89 +169,11 @@ def _decode(value: str | None, key: bytes, now: int, settings: Settings) -> Visi
         body = inflater.decompress(body, MAX_INFLATED)
         if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
             return None
-    state = _parse(body)
+    state = fmt.parse(body)
     limit = now + FUTURE_SKEW_SECONDS
     if max(state.created_at, state.updated_at, state.session_started_at) > limit:
         return None
     return state
-
-
-def _parse(body: bytes) -> VisitorState:
-    """The inverse of `_payload`; any malformation raises (`decode` turns that into None)."""
-    raw_created, pos = _uvarint(body, 0)
-    created = _unzz(raw_created)
-    count, pos = _uvarint(body, pos)
-    strings: list[str] = []
-    for _ in range(count):
-        size = body[pos]
-        if size < 0x80:
-            pos += 1
-        else:
-            size, pos = _uvarint(body, pos)
-        if pos + size > len(body):
-            raise ValueError("truncated string")
-        strings.append(body[pos : pos + size].decode("utf-8", "surrogatepass"))
-        pos += size
-    nums: list[int] = []
-    put = nums.append
-    n = shift = 0
-    for byte in body[pos:]:
-        if byte & 0x80:
-            n |= (byte & 0x7F) << shift
-            shift += 7
-        else:
-            put(n | (byte << shift))
-            n = shift = 0
-    if shift:
-        raise ValueError("truncated varint")
-    rest = iter(nums)
-    nxt = rest.__next__
-    optional: list[str | None] = [None, *strings]  # optional[n]: None for 0, else string n-1
-
-    def when() -> int:
-        t = nxt() - 1
-        return 0 if t < 0 else created + (t >> 1 if not t & 1 else -((t + 1) >> 1))
-
-    def counter() -> Counter:
-        q = nxt()
-        return Counter((q >> 1 if not q & 1 else -((q + 1) >> 1)) / SCALE, when())
-
-    s = VisitorState(visitor_id="", created_at=created)
-    s.updated_at = when()
-    s.visitor_id = strings[nxt()]
-    s.known_id = optional[nxt()]
-    s.consent = optional[nxt()]
-    s.visit_count = nxt()
-    s.session_started_at = when()
-    s.session_pages = nxt()
-    s.revision = nxt()
-    s.recent_items = [strings[nxt()] for _ in range(nxt())]
-    s.interests = {strings[nxt()]: counter() for _ in range(nxt())}
-    s.counts = {EVENT_TYPES[nxt()]: counter() for _ in range(nxt())}
-    prev = created
-    events = s.events
-    for _ in range(nxt()):
-        etype = EVENT_TYPES[nxt()]
-        d = nxt()
-        prev += d >> 1 if not d & 1 else -((d + 1) >> 1)
-        events.append(LoggedEvent(prev, etype, optional[nxt()], optional[nxt()]))
-    s.cart = [strings[nxt()] for _ in range(nxt())]
-    s.cart_changed_at = when()
-    s.purchases = [strings[nxt()] for _ in range(nxt())]
-    s.last_purchase_at = when()
-    for _ in range(nxt()):
-        block = strings[nxt()]
-        times = s.exposures[block] = []
-        prev = created
-        for _ in range(nxt()):
-            prev += _unzz(nxt())
-            times.append(prev)
-    for _ in range(nxt()):
-        experiment = strings[nxt()]
-        s.assignments[experiment] = strings[nxt()]
-    if next(rest, None) is not None:
-        raise ValueError("trailing data")
-    return s
 
 
 def _within(s: VisitorState, settings: Settings) -> bool:
@@ -432,10 +195,10 @@ def _bounded(state: VisitorState, settings: Settings, now: int) -> VisitorState:
     s.recent_items = s.recent_items[: max(0, settings.recent_items_max)]
     s.purchases = s.purchases[: max(0, settings.purchases_max)]
     s.cart = _tail(s.cart, settings.cart_max)
-    s.events = _tail([e for e in s.events if e.type in _CODES], settings.event_log_max)
+    s.events = _tail([e for e in s.events if e.type in fmt.CODES], settings.event_log_max)
     per_block = settings.exposures_per_block_max
     s.exposures = {b: kept for b, ts in s.exposures.items() if (kept := _tail(ts, per_block))}
-    s.counts = {k: c for k, c in s.counts.items() if k in _CODES}
+    s.counts = {k: c for k, c in s.counts.items() if k in fmt.CODES}
     while len(s.interests) > max(0, settings.interests_max):
         del s.interests[_weakest(s.interests, now, settings.half_life_hours)]
     return s

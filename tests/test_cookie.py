@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from core import cookie
+from core import cookie, cookie_format
 from core.settings import Settings
 from core.state import Counter, LoggedEvent, VisitorState, fresh, state_to_dict
 
@@ -234,6 +234,6 @@ def test_lone_surrogates_and_nul_round_trip() -> None:
 def test_eviction_search_matches_one_piece_at_a_time(limit: int) -> None:
     settings = Settings(cookie_max_bytes=limit)
     work = big()
-    while len(value := cookie.pack(cookie._payload(work, False), KEY)) > limit:
+    while len(value := cookie.pack(cookie_format.payload(work, False), KEY)) > limit:
         assert cookie._evict_one(work, NOW, settings.half_life_hours)
     assert cookie.encode(big(), KEY, settings, NOW) == value
