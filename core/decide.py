@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import attributes as attributes_mod
 from core import consent as consent_mod
 from core import experiments as experiments_mod
 from core import fold as fold_mod
 from core import segments as segments_mod
 from core.bundle import Bundle
 from core.consent import ConsentDecision
+from core.page_request import PageRequest, build, known_profile
 from core.recommend import RecsQuery, recommend
 from core.render import render_items, render_static
 from core.rules import Block, Rule
@@ -57,129 +57,18 @@ class Decision:
         return "profile" if self.consent.profile else "contextual"
 
 
-@dataclass
-class _Request:
-    """Everything the slot loop needs, resolved once per request."""
-
-    bundle: Bundle
-    state: VisitorState
-    now: int
-    profile: bool
-    attributes: dict[str, Any]
-    page_type: str | None
-    path: str
-    item_index: int | None
-    candidates: list[int]
-    sensitive_excluded: frozenset[str]
-    values: dict[str, object] | None = None
-    segment_set: frozenset[str] = frozenset()
-
-
-def _sensitive_excluded(bundle: Bundle, consent: ConsentDecision) -> frozenset[str]:
-    return frozenset(bundle.consent.sensitive - consent.sensitive_optins)
-
-
-def _visible(value: object, hidden: frozenset[str]) -> bool:
-    return not (isinstance(value, str) and value in hidden)
-
-
-def sensitive_item(bundle: Bundle, index: int, hidden: frozenset[str]) -> bool:
-    """An item whose category or one of whose tags is sensitive and not opted in."""
-    if not hidden:
-        return False
-    catalog = bundle.catalog
-    return catalog.category_of(index) in hidden or not hidden.isdisjoint(catalog.tags[index])
-
-
-def _known_profile(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    profile = request.get("profile")
-    return profile if isinstance(profile, Mapping) else None
-
-
-def _page_view(
-    bundle: Bundle, state: VisitorState, item: str | None, path: str, now: int
-) -> dict[str, Any]:
-    return {
-        "id": f"{state.visitor_id}:{now}:{state.revision}:view",
-        "type": "view",
-        "ts": now,
-        "item": item,
-        "path": path[:512],
-        "visitor": state.visitor_id,
-    }
-
-
-def _build(
-    bundle: Bundle,
-    request: Mapping[str, Any],
-    state: VisitorState,
-    now: int,
-    consent: ConsentDecision,
-) -> tuple[_Request, list[dict[str, Any]]]:
-    path = request.get("path") if isinstance(request.get("path"), str) else "/"
-    assert isinstance(path, str)
-    catalog = bundle.catalog
-    page_type = bundle.page_type(path)
-    item_index = catalog.by_url.get(path)
-    item = catalog.ids[item_index] if item_index is not None else None
-    category = catalog.category_of(item_index) if item_index is not None else None
-    hidden = _sensitive_excluded(bundle, consent)
-    events: list[dict[str, Any]] = []
-    attrs = attributes_mod.context(
-        request, page_type, item, category if _visible(category, hidden) else None
-    )
-    attrs["now"] = now
-    known = _known_profile(request)
-    candidates: list[int] = []
-    if consent.profile:
-        view = None
-        if item_index is not None and not sensitive_item(bundle, item_index, hidden):
-            # a view of a sensitive item is never kept without its opt-in
-            view = _page_view(bundle, state, item, path, now)
-            events.append(view)
-        state = fold_mod.page_step(state, view, now, bundle.settings, catalog.info)
-        known_id = request.get("known_id")
-        if isinstance(known_id, str) and known_id:
-            state.known_id = known_id[:64]
-        attrs.update(attributes_mod.profile(state, now, bundle.settings.half_life_hours, known))
-        if hidden:  # behaviour kept under an opt-in since withdrawn is not read either
-            attrs["interests"] = {
-                k: v for k, v in attrs["interests"].items() if k.partition(":")[2] not in hidden
-            }
-            hidden_items = bundle.hidden_items(hidden)
-            attrs["events"] = [
-                e
-                for e in attrs["events"]
-                if e["category"] not in hidden and e["item"] not in hidden_items
-            ]
-        if known is not None:
-            raw = known.get("candidates")
-            if isinstance(raw, list):
-                candidates = [
-                    catalog.index[c] for c in raw[:200] if isinstance(c, str) and c in catalog.index
-                ]
-    extra = request.get("attributes")
-    if isinstance(extra, Mapping):
-        for name, value in extra.items():
-            if isinstance(name, str) and name not in attrs and name not in hidden:
-                attrs[name] = value
-    return _Request(
-        bundle, state, now, consent.profile, attrs, page_type, path, item_index, candidates, hidden
-    ), events
-
-
 def _exposures_within(state: VisitorState, block: str, since: int) -> int:
     return sum(1 for ts in state.exposures.get(block, ()) if ts >= since)
 
 
-def _capped(req: _Request, rule: Rule, block: str) -> bool:
+def _capped(req: PageRequest, rule: Rule, block: str) -> bool:
     if rule.cap is None:
         return False
     since = req.now - int(rule.cap.per_hours * 3600)
     return _exposures_within(req.state, block, since) >= rule.cap.max
 
 
-def _rotation_pick(req: _Request, rule: Rule) -> str | None:
+def _rotation_pick(req: PageRequest, rule: Rule) -> str | None:
     """The least-shown block of a rotation that is not capped (ties: list order)."""
     best: str | None = None
     best_count = 0
@@ -192,7 +81,7 @@ def _rotation_pick(req: _Request, rule: Rule) -> str | None:
     return best
 
 
-def _values(req: _Request) -> dict[str, object]:
+def _values(req: PageRequest) -> dict[str, object]:
     attrs = req.attributes
     values: dict[str, object] = {
         "segment": (attrs.get("segments") or [""])[0],
@@ -206,7 +95,7 @@ def _values(req: _Request) -> dict[str, object]:
     return values
 
 
-def _render(req: _Request, block: Block, decision: SlotDecision) -> str | None:
+def _render(req: PageRequest, block: Block, decision: SlotDecision) -> str | None:
     """The block's HTML, or None when a recommendation block has nothing to show."""
     if req.values is None:
         req.values = _values(req)
@@ -253,7 +142,7 @@ def _render(req: _Request, block: Block, decision: SlotDecision) -> str | None:
     return block.template.render(list_values)
 
 
-def _choose(req: _Request, slot: str) -> SlotDecision:
+def _choose(req: PageRequest, slot: str) -> SlotDecision:
     """Walk the slot's rules in priority order; the first eligible one wins."""
     bundle = req.bundle
     members = req.segment_set
@@ -305,7 +194,7 @@ def _choose(req: _Request, slot: str) -> SlotDecision:
     return decision
 
 
-def _exposure(req: _Request, slot: SlotDecision) -> dict[str, Any]:
+def _exposure(req: PageRequest, slot: SlotDecision) -> dict[str, Any]:
     return {
         "id": f"{req.state.visitor_id}:{req.now}:{req.state.revision}:{slot.slot}",
         "type": "exposure",
@@ -333,7 +222,7 @@ def decide(
     """
     if consent is None:
         consent = consent_mod.resolve(request.get("consent"), bundle.consent)
-    req, events = _build(bundle, request, state, now, consent)
+    req, events = build(bundle, request, state, now, consent)
     holdout = consent.profile and experiments_mod.in_holdout(bundle.holdout, req.state.visitor_id)
     if consent.profile:
         req.attributes["segments"] = []
@@ -345,7 +234,7 @@ def decide(
             bundle.settings.half_life_hours,
             req.sensitive_excluded,
         )
-        known = _known_profile(request)
+        known = known_profile(request)
         if known is not None and isinstance(known.get("segments"), list):
             extra = [
                 s for s in known["segments"] if isinstance(s, str) and s not in membership.segments
