@@ -266,16 +266,7 @@ def compute(
     Rule segments that read `segments` see those found before them (batched ones first,
     then the others in declared order), so a segment can build on others.
     """
-    if isinstance(arranged, Plan):
-        steps = arranged
-    else:
-        shared, positions = _shared_features(arranged)
-        steps = Plan(
-            segments=tuple(arranged),
-            sequential=tuple(arranged),
-            features=shared,
-            positions=positions,
-        )
+    steps = arranged if isinstance(arranged, Plan) else plan(arranged)
     members: list[str] = []
     propensity: dict[str, float] = dict(attributes.get("propensity") or {})
     attributes["segments"] = members

@@ -64,7 +64,6 @@ def summary(bundle: Bundle, request: Mapping[str, Any], key: bytes, now: int) ->
     probe["page_slots"] = []
     decision = decide(bundle, probe, state or fresh(NO_STATE, now), now)
     base["mode"] = decision.mode
-    base["purposes"] = sorted(decision.consent.purposes)
     if state is None:
         base["segments"] = [] if decision.mode == "profile" else list(decision.segments)
         return base

@@ -112,11 +112,11 @@ export class Privacy {
    * whether it allows profile decisions, and the purposes it records.
    */
   choiceOutcome(ctx, choice) {
-    const probe = { ...ctx, consent: { ...ctx.consent, cookie: choice } };
-    const s = this.w.py.handle({ op: 'state', request: probe, now: Math.floor(Date.now() / 1000),
+    const probe = { consent: { ...ctx.consent, cookie: choice } };
+    const r = this.w.py.handle({ op: 'consent', request: probe, now: Math.floor(Date.now() / 1000),
       fresh_id: '-' });
-    if (s.error) throw new Error(s.error);
-    return { profile: s.mode === 'profile', purposes: s.purposes || [] };
+    if (r.error) throw new Error(r.error);
+    return { profile: r.profile, purposes: r.purposes };
   }
 
   /** The visitor id inside the verified state cookie, or null. */
