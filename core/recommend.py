@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 
 from core.catalog import Catalog, NeighbourTable
 
@@ -132,28 +133,33 @@ def _diversify(
     pool = list(islice(ordered, count * 4))
     top = pool[0][1] if pool and pool[0][1] > 0 else 1.0
     lam = query.mmr_lambda
-    seen_categories: dict[int, int] = {}
-    seen_brands: dict[int, int] = {}
-    while pool and len(picked) < count:
+    category_penalty, brand_penalty = 1.0 - lam, 0.5 * (1.0 - lam)
+    categories, brands = catalog.category, catalog.brand
+    # (relevance, category, brand) per pooled item, computed once instead of per round
+    entries = [(lam * score / top, categories[item], brands[item], item) for item, score in pool]
+    seen_categories: set[int] = set()
+    seen_brands: set[int] = set()
+    while entries and len(picked) < count:
         best_index, best_value = 0, -1e18
-        for index, (item, score) in enumerate(pool):
-            similarity = 0.0
-            if catalog.category[item] in seen_categories:
-                similarity = 1.0
-            elif catalog.brand[item] in seen_brands:
-                similarity = 0.5
-            value = lam * score / top - (1.0 - lam) * similarity
+        for index, (relevance, category, brand, _) in enumerate(entries):
+            if relevance <= best_value:
+                break  # `ordered` is best first: nothing later can score higher
+            if category in seen_categories:
+                value = relevance - category_penalty
+            elif brand in seen_brands:
+                value = relevance - brand_penalty
+            else:
+                value = relevance
             if value > best_value:
                 best_index, best_value = index, value
-        item = pool.pop(best_index)[0]
+        _, category, brand, item = entries.pop(best_index)
         if cap is not None:
-            category = catalog.category[item]
             if shown.get(category, 0) >= cap:
                 continue  # MMR still honours the block's per-category cap
             shown[category] = shown.get(category, 0) + 1
         picked.append(item)
-        seen_categories[catalog.category[item]] = 1
-        seen_brands[catalog.brand[item]] = 1
+        seen_categories.add(category)
+        seen_brands.add(brand)
     return picked
 
 
@@ -166,7 +172,9 @@ def _stream(
     """
     used: set[int] = set()
     floor = 0.0
-    for item, score in sorted(scores.items(), key=_by_score):
+    ranked = sorted(scores.items())  # by item, so equal scores stay in item order
+    ranked.sort(key=itemgetter(1), reverse=True)  # stable: best first, ties by item
+    for item, score in ranked:
         if _allowed(catalog, query, item):
             used.add(item)
             floor = min(floor, score)
@@ -179,10 +187,6 @@ def _stream(
             used.add(item)
             rank += 1
             yield item, floor - rank * 1e-6
-
-
-def _by_score(pair: tuple[int, float]) -> tuple[float, int]:
-    return (-pair[1], pair[0])
 
 
 def recommend(catalog: Catalog, data: RecsData, query: RecsQuery) -> list[int]:

@@ -285,3 +285,45 @@ def test_per_category_cap_also_holds_with_mmr() -> None:
     picked = run(count=3, seeds=[0], exclude=frozenset({0}), max_per_category=1, mmr_lambda=0.99)
     categories = [ITEMS[index_of(i)][1] for i in picked]
     assert len(categories) == len(set(categories))
+
+
+def _textbook_mmr(pool: list[tuple[int, float]], count: int, lam: float) -> list[int]:
+    """MMR as written in the docs: every round scores every remaining item."""
+    top = pool[0][1] if pool and pool[0][1] > 0 else 1.0
+    pool = list(pool)
+    picked: list[int] = []
+    seen_categories: set[int] = set()
+    seen_brands: set[int] = set()
+    while pool and len(picked) < count:
+        best_index, best_value = 0, -1e18
+        for index, (item, score) in enumerate(pool):
+            similarity = 0.0
+            if CATALOG.category[item] in seen_categories:
+                similarity = 1.0
+            elif CATALOG.brand[item] in seen_brands:
+                similarity = 0.5
+            value = lam * score / top - (1.0 - lam) * similarity
+            if value > best_value:
+                best_index, best_value = index, value
+        item = pool.pop(best_index)[0]
+        picked.append(item)
+        seen_categories.add(CATALOG.category[item])
+        seen_brands.add(CATALOG.brand[item])
+    return picked
+
+
+@given(
+    scores=st.lists(st.integers(0, 6) | st.floats(0, 3), min_size=1, max_size=N),
+    count=st.integers(1, 8),
+    lam=st.sampled_from([0.0, 0.3, 0.5, 0.7, 1.0]) | st.floats(0, 1),
+)
+def test_mmr_stops_early_with_the_textbook_answer(
+    scores: list[float], count: int, lam: float
+) -> None:
+    """The MMR loop stops scanning once relevance alone cannot win; answers must not change."""
+    from core.recommend import _diversify
+
+    ranked = sorted(enumerate(scores), key=lambda pair: (-pair[1], pair[0]))
+    query = RecsQuery(count=count, mmr_lambda=lam)
+    expected = _textbook_mmr(ranked[: count * 4], count, lam)
+    assert _diversify(CATALOG, iter(ranked), query) == expected
