@@ -60,9 +60,11 @@ def known_profile(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _page_view(
-    bundle: Bundle, state: VisitorState, item: str | None, path: str, now: int
+    state: VisitorState, item: str | None, category: str | None, path: str, now: int
 ) -> dict[str, Any]:
-    return {
+    """The page's view event as forwarded to the origin (with the item's catalog category,
+    so the origin's reports need no catalog join)."""
+    view = {
         "id": f"{state.visitor_id}:{now}:{state.revision}:view",
         "type": "view",
         "ts": now,
@@ -70,6 +72,9 @@ def _page_view(
         "path": path[:512],
         "visitor": state.visitor_id,
     }
+    if category is not None:
+        view["category"] = category[:128]  # the origin's limit for event text
+    return view
 
 
 def build(
@@ -98,7 +103,7 @@ def build(
         view = None
         if item_index is not None and not sensitive_item(bundle, item_index, hidden):
             # a view of a sensitive item is never kept without its opt-in
-            view = _page_view(bundle, state, item, path, now)
+            view = _page_view(state, item, category, path, now)
             events.append(view)
         state = fold_mod.page_step(state, view, now, bundle.settings, catalog.info)
         known_id = request.get("known_id")

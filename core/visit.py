@@ -209,7 +209,10 @@ def handle_events(
         before = state
         state = fold_mod.fold(state, event, now, bundle.settings, bundle.catalog.info)
         if state is not before:
-            forward.append({**event, "visitor": state.visitor_id})
+            sent = {**event, "visitor": state.visitor_id}
+            if info is not None and info.category is not None:
+                sent["category"] = info.category[:128]  # the catalog's, not the page's claim
+            forward.append(sent)
     return {
         "set_cookie": _set_cookie(bundle, state, True, had_cookie, cookie_key, now),
         "accepted": len(forward),

@@ -163,6 +163,7 @@ def test_profile_mode_folds_the_page_view() -> None:
     assert decision.state.recent_items == ["boot-1"]
     assert [e["type"] for e in decision.events] == ["view"]
     assert decision.events[0]["item"] == "boot-1"
+    assert decision.events[0]["category"] == "hiking"  # from the catalog, for the origin
     assert decision.state.session_pages == 1
 
 

@@ -94,3 +94,4 @@ def test_events_fold_and_forward_with_consent() -> None:
            "fresh_id": "w" * 32}
     out = json.loads(glue.handle(json.dumps(msg)))
     assert out["accepted"] == 1 and out["forward"][0]["visitor"] == "w" * 32
+    assert out["forward"][0]["category"] == "hiking"  # filled from the catalog

@@ -172,6 +172,9 @@ def test_banner_choice_sets_the_cookie_and_is_recorded(
         assert c.cookies["tailor_consent"] == "p1.5.6"
         bad = c.post("/_tailor/consent", json={"consent": "<script>"})
         assert bad.status_code == 400 and "consent" in bad.json()["error"]
+        huge = c.post("/_tailor/consent", json={"consent": "granted", "pad": "x" * 8000})
+        assert huge.status_code == 413 and "larger than" in huge.json()["error"]
+        assert c.cookies["tailor_consent"] == "p1.5.6"  # the refused choice changed nothing
     assert wait_for(lambda: any(r["purposes"] == [1, 5, 6] and r["profile"]
                                 for r in held(origin, visitor)["consents"]), timeout=15)
 

@@ -194,7 +194,10 @@ export class Privacy {
     try {
       const body = JSON.parse((await readBody(req, 4096)).toString('utf8') || '{}');
       choice = body && body.consent;
-    } catch {
+    } catch (e) {
+      if (e.status === 413) {
+        return sendJson(res, 413, { ok: false, error: e.message }, { connection: 'close' });
+      }
       choice = undefined;
     }
     if (typeof choice !== 'string' || !CONSENT_RE.test(choice)) {

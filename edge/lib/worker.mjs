@@ -79,6 +79,7 @@ export class Worker {
     // take the live bundle from the primary before serving, so all workers agree
     for (;;) {
       const init = (await hello) || await this.ipc.request({ t: 'hello', pid: process.pid });
+      trace('bundle received');
       if (init.bundle && this.py) {
         this.install(init.bundle.payload, init.bundle.version, init.bundle.json);
       }
@@ -207,9 +208,13 @@ export class Worker {
   }
 
   async page(req, res, url) {
+    const first = TRACE && !this.served;
+    this.served = true;
+    if (first) trace('first page request');
     let got;
     try {
       got = await this.pages.get(url.pathname + url.search, req.headers);
+      if (first) trace('first page fetched');
     } catch (e) {
       if (e.response) got = { raw: e.response };
       else return sendJson(res, 502, { ok: false, error: `origin unreachable: ${e.message}` });
@@ -234,6 +239,7 @@ export class Worker {
     const mode = this.cfg.debugHooks ? req.headers['x-tailor-debug'] : undefined;
     let fills = null;
     if (mode !== 'bypass') fills = await this.personalize(req, url, entry, headers, mode);
+    if (first) trace('first page decided');
     let body;
     const tj = performance.now();
     try {
