@@ -393,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
             url, personalized, args.seconds, args.connections, rate)}
         result["personalized_at_80pct_autocannon_bursts"] = {"rate": rate, **load(
             url, personalized, args.seconds, args.connections, rate)}
+        half = int(result["personalized"]["rps"] * 0.5)  # where the tail is not queueing
+        result["personalized_at_50pct"] = {"rate": half, "method": "paced open loop", **paced(
+            url, personalized, args.seconds, args.connections, half)}
         health = httpx.get(url + "/_tailor/health").json()
         t1, t0 = health["timing_us"], health0["timing_us"]
         n = max(1, t1["n"] - t0["n"])
