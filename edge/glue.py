@@ -8,6 +8,7 @@ the page's defaults; a page never fails because of a decision. Bundles are stage
 
 from __future__ import annotations
 
+import gc
 import json
 import struct
 import time
@@ -104,7 +105,20 @@ def commit(version: int) -> str:
     if _staged is None or _staged_version != version:
         return json.dumps({"ok": False, "error": f"no staged bundle for version {version}"})
     _live, _live_version, _staged = _staged, _staged_version, None
+    settle_heap()
     return json.dumps({"ok": True, "version": _live_version})
+
+
+def settle_heap() -> None:
+    """Free what the swap released, then freeze what is left (the live bundle, the glue).
+
+    The cyclic collector would otherwise rescan the bundle's long-lived objects in its
+    increments while requests wait: in Pyodide those pauses reached 20-30 ms per collection
+    against ~7 ms frozen. Unfreezing first lets the previous bundle's cycles be collected, so
+    swaps never leak. Costs one full collection per swap, never per request."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def abort() -> str:

@@ -23,6 +23,7 @@ def fresh_glue() -> Iterator[None]:
     glue._live = None
     glue._live_version = 0
     glue._staged = None
+    __import__("gc").unfreeze()  # commits freeze the heap; the rest of the suite should not
 
 
 def payload(version: int, **kw: object) -> bytes:
@@ -95,3 +96,21 @@ def test_events_fold_and_forward_with_consent() -> None:
     out = json.loads(glue.handle(json.dumps(msg)))
     assert out["accepted"] == 1 and out["forward"][0]["visitor"] == "w" * 32
     assert out["forward"][0]["category"] == "hiking"  # filled from the catalog
+
+
+def test_a_commit_freezes_the_live_bundle_and_frees_the_one_it_replaced() -> None:
+    import gc
+    import weakref
+
+    glue.prepare(payload(1), 1)
+    glue.commit(1)
+    assert gc.get_freeze_count() > 0  # the live bundle is out of the collector's rescans
+    old = weakref.ref(glue._live)
+    gc.unfreeze()
+    # a cycle hanging off the old bundle: only a full collection after unfreezing frees it
+    glue._live.cycle = {"self": glue._live}
+    gc.freeze()
+    glue.prepare(payload(2), 2)
+    glue.commit(2)
+    assert old() is None
+    assert gc.get_freeze_count() > 0
