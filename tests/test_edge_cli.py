@@ -31,3 +31,13 @@ def test_help_mentions_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     assert "tailor edge" in capsys.readouterr().out
+
+
+def test_extra_ca_certificates_reach_node_only_for_an_https_origin() -> None:
+    environ = {"NODE_EXTRA_CA_CERTS": "/etc/ssl/private-ca.pem", "HOME": "/home/edge"}
+    plain = cli.node_env(cli.parser().parse_args(["--origin", "http://origin:8000"]), environ)
+    assert "NODE_EXTRA_CA_CERTS" not in plain and plain["HOME"] == "/home/edge"
+    assert '"origin": "http://origin:8000"' in plain["TAILOR_EDGE_CONFIG"]
+    tls = cli.node_env(cli.parser().parse_args(["--origin", "https://origin"]), environ)
+    assert tls["NODE_EXTRA_CA_CERTS"] == "/etc/ssl/private-ca.pem"
+    assert environ["NODE_EXTRA_CA_CERTS"] == "/etc/ssl/private-ca.pem"  # ours is untouched
