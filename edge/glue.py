@@ -104,20 +104,24 @@ def commit(version: int) -> str:
     global _live, _live_version, _staged
     if _staged is None or _staged_version != version:
         return json.dumps({"ok": False, "error": f"no staged bundle for version {version}"})
+    replaced = _live is not None
     _live, _live_version, _staged = _staged, _staged_version, None
-    settle_heap()
+    settle_heap(replaced)
     return json.dumps({"ok": True, "version": _live_version})
 
 
-def settle_heap() -> None:
-    """Free what the swap released, then freeze what is left (the live bundle, the glue).
+def settle_heap(replaced: bool) -> None:
+    """Freeze the heap (the live bundle, the glue), after freeing what a swap released.
 
     The cyclic collector would otherwise rescan the bundle's long-lived objects in its
-    increments while requests wait: in Pyodide those pauses reached 20-30 ms per collection
-    against ~7 ms frozen. Unfreezing first lets the previous bundle's cycles be collected, so
-    swaps never leak. Costs one full collection per swap, never per request."""
-    gc.unfreeze()
-    gc.collect()
+    increments while requests wait: in Pyodide those pauses reached 20-50 ms against ~5 ms
+    frozen (bench/gc_pauses.py). When a bundle was `replaced`, unfreezing and collecting
+    first lets its cycles go, so swaps never leak; that costs one full collection per swap,
+    never per request. The first bundle of a worker skips it: nothing was replaced, and the
+    worker is not serving yet."""
+    if replaced:
+        gc.unfreeze()
+        gc.collect()
     gc.freeze()
 
 
@@ -234,6 +238,8 @@ def warm() -> None:
                            "fresh_id": "w", "events": [{"id": "w1", "type": "click",
                                                         "ts": 1_800_000_009, "item": "b"}]}))
     _live, _live_version, _staged, _cookie_key = None, 0, None, b""
+    gc.unfreeze()  # the snapshot keeps no frozen leftovers of the warm-up bundle
+    gc.collect()
 
 
 _FIELD = "\x1f"
