@@ -71,10 +71,8 @@ function cookieKeyHex(cfg) {
 async function main() {
   const cfg = loadConfig();
   if (cluster.isPrimary) {
-    if (process.env.TAILOR_EDGE_TRACE === '1') {
-      process.stderr.write(`[edge primary] up ${performance.now().toFixed(1)} at ` +
-        `${(performance.timeOrigin + performance.now()).toFixed(0)}\n`);
-    }
+    const { trace } = await import('./lib/trace.mjs');
+    trace('primary', 'up');
     const { Primary } = await import('./lib/primary.mjs');
     process.env.TAILOR_EDGE_COOKIE_KEY_HEX = cookieKeyHex(cfg);
     const primary = new Primary(cfg);

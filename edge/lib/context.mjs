@@ -28,6 +28,13 @@ export function setCookie(name, value, { secure, maxAge = 31536000, httpOnly = t
   return c;
 }
 
+/** Set-Cookie headers for the decision's state cookie: set, deleted (""), or none. */
+export function stateCookieHeaders(out, secure) {
+  if (out.set_cookie === '') return [setCookie('tailor_s', '', { secure, maxAge: 0 })];
+  if (typeof out.set_cookie === 'string') return [setCookie('tailor_s', out.set_cookie, { secure })];
+  return [];
+}
+
 /** True when the visitor reached us over TLS (directly or through a proxy saying so). */
 export function isSecure(req) {
   if (req.socket && req.socket.encrypted) return true;

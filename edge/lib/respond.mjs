@@ -1,4 +1,7 @@
-// Small HTTP helpers shared by the worker's routes: bounded body reading, JSON answers.
+// Small HTTP helpers shared by the worker's routes: bounded body reading, JSON answers,
+// bearer-token checks.
+
+import { timingSafeEqual } from 'node:crypto';
 
 export function readBody(req, limit) {
   return new Promise((resolve, reject) => {
@@ -26,4 +29,14 @@ export function sendJson(res, status, obj, extra = {}) {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length,
     'cache-control': 'no-store', ...extra });
   res.end(body);
+}
+
+/** True when `header` is `Bearer <token>` (compared in constant time); never for no token. */
+export function bearerOk(header, token) {
+  if (!token) return false;
+  const m = /^Bearer\s+(.+)$/i.exec(header || '');
+  if (!m) return false;
+  const a = Buffer.from(m[1].trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

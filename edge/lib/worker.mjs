@@ -3,9 +3,9 @@
 // failing in reading, deciding or rendering serves the page with its defaults (counted).
 
 import http from 'node:http';
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { readContext, setCookie, isSecure } from './context.mjs';
+import { readContext, isSecure, stateCookieHeaders } from './context.mjs';
 import { joinPage } from './splitter.mjs';
 import { Origin, hopless } from './origin.mjs';
 import { Pages } from './pages.mjs';
@@ -17,33 +17,12 @@ import { StaticFiles } from './static.mjs';
 import { PyHost } from './pyhost.mjs';
 import { Ipc } from './ipc.mjs';
 import { DecisionCache } from './decisions.mjs';
-import { readBody, sendJson } from './respond.mjs';
+import { readBody, sendJson, bearerOk } from './respond.mjs';
 import { Privacy } from './privacy.mjs';
 import { warmUp } from './warmup.mjs';
+import { TRACE, trace as traceAs } from './trace.mjs';
 
-const TRACE = process.env.TAILOR_EDGE_TRACE === '1';
-/** Start-up stage timings (ms since the process started) on stderr when TAILOR_EDGE_TRACE=1. */
-function trace(stage) {
-  if (TRACE) {
-    process.stderr.write(`[edge ${process.pid}] ${stage} ${performance.now().toFixed(1)} ` +
-      `at ${(performance.timeOrigin + performance.now()).toFixed(0)}\n`);
-  }
-}
-
-function tokenOk(header, token) {
-  if (!token) return false;
-  const m = /^Bearer\s+(.+)$/i.exec(header || '');
-  if (!m) return false;
-  const a = Buffer.from(m[1].trim());
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function cookieHeaders(out, secure) {
-  if (out.set_cookie === '') return [setCookie('tailor_s', '', { secure, maxAge: 0 })];
-  if (typeof out.set_cookie === 'string') return [setCookie('tailor_s', out.set_cookie, { secure })];
-  return [];
-}
+const trace = (stage) => traceAs(process.pid, stage);
 
 export class Worker {
   constructor(cfg) {
@@ -209,8 +188,10 @@ export class Worker {
 
   async page(req, res, url) {
     const first = TRACE && !this.served;
-    this.served = true;
-    if (first) trace('first page request');
+    if (first) {
+      this.served = true;
+      trace('first page request');
+    }
     let got;
     try {
       got = await this.pages.get(url.pathname + url.search, req.headers);
@@ -319,7 +300,7 @@ export class Worker {
       t.python_us += out.py_us || 0;
     }
     const secure = isSecure(req);
-    const cookies = cookieHeaders(out, secure);
+    const cookies = stateCookieHeaders(out, secure);
     if (cookies.length) headers['set-cookie'] = [...(headers['set-cookie'] || []), ...cookies];
     headers['x-tailor-mode'] = out.mode;
     headers['x-tailor-version'] = String(out.version);
@@ -375,14 +356,14 @@ export class Worker {
     }
     c.events_accepted += out.accepted || 0;
     const extra = {};
-    const cookies = cookieHeaders(out, isSecure(req));
+    const cookies = stateCookieHeaders(out, isSecure(req));
     if (cookies.length) extra['set-cookie'] = cookies;
     return sendJson(res, 202, { ok: true, accepted: out.accepted || 0, forwarded: forward.length,
       mode: out.mode, errors: out.errors || [] }, extra);
   }
 
   async adminBundle(req, res, url) {
-    if (!tokenOk(req.headers.authorization, this.cfg.adminToken)) {
+    if (!bearerOk(req.headers.authorization, this.cfg.adminToken)) {
       return sendJson(res, 401, { ok: false, version: null, error: 'missing or wrong bearer token' },
         { 'www-authenticate': 'Bearer' });
     }
