@@ -361,11 +361,9 @@ def _pyodide(args: argparse.Namespace) -> dict[str, Any]:
     GrowthBook's pure-Python modules and typing_extensions are read from this venv's
     site-packages, mounted read-only behind Pyodide's own library path.
     """
-    import os
     import site
-    import subprocess
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    from bench.support import in_pyodide
     from build import edge_artifact
 
     with contextlib.redirect_stdout(sys.stderr):  # stdout carries only JSON
@@ -377,28 +375,8 @@ def _pyodide(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "repeats": args.repeats,
     }
-    command = [
-        "node",
-        "--no-liftoff",
-        os.path.join(root, "edge", "pyrun.mjs"),
-        "--artifact",
-        os.path.join(root, "dist", "edge"),
-        "--path",
-        root,
-        "--path",
-        packages,
-        "--module",
-        "bench.conditions",
-        "--call",
-        "run",
-        "--args",
-        json.dumps(kwargs),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
-    if done.returncode != 0:
-        return {"error": done.stderr.strip()[-2000:]}
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return in_pyodide("bench.conditions", kwargs, node_flags=["--no-liftoff"],
+                      paths=[packages], timeout=1800)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,19 +14,14 @@ import argparse
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import time
 from typing import Any
 
+from bench.support import in_pyodide, percentile
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEY = b"bench-cookie-key-0123456789abcdef"
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
@@ -76,12 +71,12 @@ def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
     return {
         "python": sys.version.split()[0],
         "decisions": len(timings),
-        "p50_us": round(_percentile(timings, 0.5), 1),
-        "p90_us": round(_percentile(timings, 0.9), 1),
-        "p99_us": round(_percentile(timings, 0.99), 1),
-        "decide_only_p50_us": round(_percentile(decide_only, 0.5), 1),
-        "decide_only_p99_us": round(_percentile(decide_only, 0.99), 1),
-        "cookie_p99_bytes": int(_percentile([float(c) for c in cookie_sizes], 0.99)),
+        "p50_us": round(percentile(timings, 0.5), 1),
+        "p90_us": round(percentile(timings, 0.9), 1),
+        "p99_us": round(percentile(timings, 0.99), 1),
+        "decide_only_p50_us": round(percentile(decide_only, 0.5), 1),
+        "decide_only_p99_us": round(percentile(decide_only, 0.99), 1),
+        "cookie_p99_bytes": int(percentile([float(c) for c in cookie_sizes], 0.99)),
         "cookie_max_bytes": max(cookie_sizes) if cookie_sizes else 0,
         "bundle_build_ms": round((built - started) * 1000, 1),
         "bundle_load_ms": round((loaded - built) * 1000, 1),
@@ -92,26 +87,8 @@ def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
 
 
 def _pyodide(visitors: int, rounds: int, node_flags: list[str]) -> dict[str, Any]:
-    command = [
-        "node",
-        *node_flags,
-        os.path.join(ROOT, "edge", "pyrun.mjs"),
-        "--artifact",
-        os.path.join(ROOT, "dist", "edge"),
-        "--path",
-        ROOT,
-        "--module",
-        "bench.core",
-        "--call",
-        "run",
-        "--args",
-        json.dumps({"visitors": visitors, "rounds": rounds}),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900)
-    if done.returncode != 0:
-        return {"error": done.stderr.strip()[-2000:]}
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return in_pyodide("bench.core", {"visitors": visitors, "rounds": rounds},
+                      node_flags=node_flags)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,19 +13,13 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import subprocess
 import sys
 import time
 from typing import Any
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench.support import in_pyodide, percentile
+
 KEY = b"bench-gc-key-0123456789abcdef-xx"
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def run(decisions: int = 4000, rounds: int = 2, items: int = 2000) -> dict[str, Any]:
@@ -63,11 +57,11 @@ def run(decisions: int = 4000, rounds: int = 2, items: int = 2000) -> dict[str, 
         pauses, times = r["pauses"], r["times"]
         out[name] = {
             "collections": len(pauses),
-            "pause_median_us": round(_percentile(pauses, 0.5)) if pauses else 0,
+            "pause_median_us": round(percentile(pauses, 0.5)) if pauses else 0,
             "pause_max_us": round(max(pauses)) if pauses else 0,
             "pause_total_ms": round(sum(pauses) / 1000, 1),
-            "decision_p50_us": round(_percentile(times, 0.5)),
-            "decision_p99_us": round(_percentile(times, 0.99)),
+            "decision_p50_us": round(percentile(times, 0.5)),
+            "decision_p99_us": round(percentile(times, 0.99)),
             "decision_max_us": round(max(times)),
         }
     return out
@@ -101,14 +95,7 @@ def _replay(visit: Any, bundle: Any, first: list[dict[str, Any]], decisions: int
 
 
 def _pyodide(decisions: int, rounds: int) -> dict[str, Any]:
-    command = ["node", os.path.join(ROOT, "edge", "pyrun.mjs"), "--artifact",
-               os.path.join(ROOT, "dist", "edge"), "--path", ROOT, "--module", "bench.gc_pauses",
-               "--call", "run", "--args", json.dumps({"decisions": decisions, "rounds": rounds})]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=900)
-    if done.returncode != 0:
-        return {"error": done.stderr.strip()[-2000:]}
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return in_pyodide("bench.gc_pauses", {"decisions": decisions, "rounds": rounds})
 
 
 def main(argv: list[str] | None = None) -> int:
