@@ -369,12 +369,8 @@ def _pyodide(args: argparse.Namespace) -> dict[str, Any]:
     with contextlib.redirect_stdout(sys.stderr):  # stdout carries only JSON
         edge_artifact.main([])
     packages = next(p for p in site.getsitepackages() if p.endswith("site-packages"))
-    kwargs = {
-        "n_visitors": args.visitors,
-        "n_conditions": args.conditions,
-        "seed": args.seed,
-        "repeats": args.repeats,
-    }
+    kwargs = {"n_visitors": args.visitors, "n_conditions": args.conditions, "seed": args.seed,
+              "repeats": args.repeats}
     return in_pyodide("bench.conditions", kwargs, node_flags=["--no-liftoff"],
                       paths=[packages], timeout=1800)
 

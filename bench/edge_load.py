@@ -1,0 +1,74 @@
+"""Driving and watching the edge in `tailor bench edge`: autocannon (npm) for throughput,
+bench/paced_load.mjs for latency at a fixed offered rate, and /proc for worker RSS."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+EDGE_DIR = Path(__file__).resolve().parent.parent / "edge"
+
+LOAD_JS = r"""
+import { createRequire } from 'node:module';
+const require = createRequire(process.cwd() + '/');
+const autocannon = require('autocannon');
+const opts = JSON.parse(process.argv[1]);
+const result = await autocannon(opts);
+process.stdout.write(JSON.stringify({
+  rps: result.requests.average, total: result.requests.total, duration: result.duration,
+  p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99,
+  mean: result.latency.mean, errors: result.errors, timeouts: result.timeouts,
+  non2xx: result.non2xx, bytes_per_s: result.throughput.average}));
+"""
+
+
+
+def load(url: str, requests: list[dict[str, Any]], seconds: float, connections: int,
+         rate: int | None = None) -> dict[str, Any]:
+    opts: dict[str, Any] = {"url": url, "connections": connections, "duration": seconds,
+                            "requests": requests, "pipelining": 1}
+    if rate:
+        opts["overallRate"] = rate
+    done = subprocess.run(["node", "--input-type=module", "-e", LOAD_JS, json.dumps(opts)],
+                          cwd=EDGE_DIR, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout))
+
+
+def paced(url: str, requests: list[dict[str, Any]], seconds: float, connections: int,
+          rate: int) -> dict[str, Any]:
+    """Latency at a fixed offered rate, open loop (bench/paced_load.mjs)."""
+    opts = {"url": url, "connections": connections, "duration": seconds, "rate": rate,
+            "requests": requests}
+    done = subprocess.run(["node", str(Path(__file__).with_name("paced_load.mjs")),
+                           json.dumps(opts)], capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout))
+
+
+def rss_children(pid: int) -> list[int]:
+    """RSS in bytes of the worker processes (children of the node primary)."""
+    out = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text().split()
+            if int(stat[3]) == pid:
+                rss_pages = int((proc / "statm").read_text().split()[1])
+                out.append(rss_pages * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def node_child(pid: int) -> int:
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if int((proc / "stat").read_text().split()[3]) == pid:
+                    return int(proc.name)
+            except (OSError, ValueError, IndexError):
+                continue
+    raise RuntimeError("node process not found")
