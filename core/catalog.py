@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,8 @@ class CatalogError(ValueError):
 
 def _strings(section: Mapping[str, Any], key: str, length: int | None, where: str) -> list[str]:
     values = section.get(key)
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+    # map() keeps the per-entry check in C: catalogs hold thousands of strings per column
+    if not isinstance(values, list) or not all(map(isinstance, values, repeat(str))):
         raise CatalogError(f"{where}.{key}: expected a list of strings")
     if length is not None and len(values) != length:
         raise CatalogError(f"{where}.{key}: expected {length} entries, got {len(values)}")

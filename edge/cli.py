@@ -58,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=300, metavar="N",
                    help="decisions each worker runs in the background after it starts serving, "
                         "so V8 optimizes the hot wasm code before traffic needs it (0: none)")
+    p.add_argument("--start-wait-ms", type=int, default=5000, metavar="MS",
+                   help="how long a request that arrives while the edge starts may wait for "
+                        "its decision before the page is served with its defaults")
     p.add_argument("--debug-hooks", action="store_true",
                    help="testing only: honour X-Tailor-Debug: raise|bypass and expose segments")
     return p
@@ -87,6 +90,7 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
         "journalMaxBytes": int(args.journal_mb * 1024 * 1024),
         "debugHooks": bool(args.debug_hooks),
         "warmupDecisions": max(0, args.warmup),
+        "startWaitMs": max(0, args.start_wait_ms),
     }
 
 

@@ -40,6 +40,7 @@ export const DEFAULTS = {
   forwardFlushMs: 200,
   debugHooks: false,
   warmupDecisions: 300,
+  startWaitMs: 5000,
 };
 
 export function loadConfig(env = process.env) {
@@ -90,6 +91,7 @@ async function main() {
   } else {
     const { Worker } = await import('./lib/worker.mjs');
     cfg.cookieKeyHex = process.env.TAILOR_EDGE_COOKIE_KEY_HEX;
+    cfg.earlyListen = process.env.TAILOR_EDGE_EARLY === '1';
     const worker = new Worker(cfg);
     process.on('SIGTERM', () => worker.stop());
     process.on('SIGINT', () => {}); // the primary decides when to stop

@@ -89,7 +89,10 @@ export class Primary {
   }
 
   fork() {
-    const worker = cluster.fork({ TAILOR_EDGE_ROLE: 'worker' });
+    // with no worker serving, the new one listens before its Python is up (see Worker.start);
+    // beside serving workers it would only hold the requests the pool routes to it
+    const early = ![...this.workers.values()].some((w) => w.listening);
+    const worker = cluster.fork({ TAILOR_EDGE_ROLE: 'worker', TAILOR_EDGE_EARLY: early ? '1' : '' });
     const rec = { worker, ready: false, listening: false, version: 0, pid: worker.process.pid };
     rec.ipc = new Ipc(worker, (msg) => this.onWorker(rec, msg));
     this.workers.set(worker.id, rec);
@@ -252,8 +255,9 @@ export class Primary {
     const versions = workers.map((w) => w.version);
     return {
       ok: workers.length > 0 && new Set(versions).size <= 1,
+      serving: workers.length > 0 && workers.every((w) => w.serving),
       bundle_version: this.current ? this.current.version : null,
-      workers: workers.map((w) => ({ pid: w.pid, bundle_version: w.version,
+      workers: workers.map((w) => ({ pid: w.pid, bundle_version: w.version, serving: w.serving,
         uptime_s: Math.round(w.uptime_s), rss_bytes: w.rss, cache: w.cache,
         decision_cache: w.decisions,
         pyodide: w.pyodide, python_error: w.python_error, warmup: w.warmup })),

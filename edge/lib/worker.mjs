@@ -10,7 +10,7 @@ import { joinPage } from './splitter.mjs';
 import { Origin, hopless } from './origin.mjs';
 import { Pages } from './pages.mjs';
 import { Profiles } from './profiles.mjs';
-import { parseEvents, EventError } from './events.mjs';
+import { acceptEvents } from './beacon.mjs';
 import { verifyBundle, loadPublicKey, BundleRejected } from './bundle.mjs';
 import { newStats, observeDecision, countFallback } from './metrics.mjs';
 import { StaticFiles } from './static.mjs';
@@ -44,6 +44,11 @@ export class Worker {
 
   async start() {
     trace('worker up');
+    this.serving = false;
+    this.servingNow = new Promise((resolve) => { this.markServing = resolve; });
+    // the pool's first worker takes connections at once: a request that arrives while the
+    // snapshot restores fetches its page meanwhile and waits (bounded) for the decision
+    if (this.cfg.earlyListen) await this.listen();
     // ask for the live bundle now: it arrives while the snapshot restores
     const ask = () => this.ipc.request({ t: 'hello', pid: process.pid }, 60000).catch(() => null);
     let hello = ask();
@@ -67,11 +72,10 @@ export class Worker {
       if (go.ok) break;
       hello = ask();
     }
-    this.server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
-      this.route(req, res).catch((e) => this.internalError(res, e));
-    });
-    await new Promise((resolve) => this.server.listen(this.cfg.port, this.cfg.host, resolve));
-    trace('listening');
+    if (!this.server) await this.listen();
+    this.serving = true;
+    this.markServing();
+    trace('serving');
     this.ipc.send({ t: 'listening', pid: process.pid });
     if (this.py && this.cfg.warmupDecisions > 0) {
       // after the first page is answered (a cold decision must not delay it), or after a
@@ -79,6 +83,26 @@ export class Worker {
       this.warmPending = setTimeout(() => this.startWarmUp(), 1000);
       this.warmPending.unref?.();
     }
+  }
+
+  async listen() {
+    this.server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+      this.route(req, res).catch((e) => this.internalError(res, e));
+    });
+    await new Promise((resolve) => this.server.listen(this.cfg.port, this.cfg.host, resolve));
+    trace('listening');
+  }
+
+  /** Resolves once the worker serves on the pool's bundle, or after `startWaitMs`; true
+   * when it serves. Requests that arrive during start-up wait here, not in the kernel. */
+  untilServing() {
+    if (this.serving) return true;
+    let timer;
+    const late = new Promise((resolve) => { timer = setTimeout(resolve, this.cfg.startWaitMs ?? 5000); });
+    return Promise.race([this.servingNow, late]).then(() => {
+      clearTimeout(timer);
+      return this.serving;
+    });
   }
 
   startWarmUp() {
@@ -125,7 +149,7 @@ export class Worker {
     }
     if (msg.t === 'abort') return this.py ? this.py.abort() : { ok: true };
     if (msg.t === 'collect') {
-      return { pid: process.pid, version: this.version(), stats: this.stats,
+      return { pid: process.pid, version: this.version(), serving: this.serving, stats: this.stats,
         cache: this.pages.cache.stats(), decisions: this.decisions.stats(), rss: process.memoryUsage().rss,
         uptime_s: (Date.now() - this.startedAt) / 1000, pyodide: this.py ? this.py.start : null,
         python_error: this.pyError || null, warmup: this.warmup || null };
@@ -153,10 +177,15 @@ export class Worker {
   async routeTailor(req, res, url) {
     const p = url.pathname;
     const c = this.stats.counters;
+    if (!this.serving && !p.startsWith('/_tailor/health') && p !== '/_tailor/metrics'
+        && !(await this.untilServing())) {
+      res.setHeader('retry-after', '1');
+      return sendJson(res, 503, { ok: false, error: 'edge is starting' });
+    }
     if (p === '/_tailor/events') {
       c.requests_events += 1;
       if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'use POST' });
-      return this.events(req, res);
+      return acceptEvents(this, req, res);
     }
     if (p === '/_tailor/admin/bundle') {
       c.requests_admin += 1;
@@ -194,7 +223,14 @@ export class Worker {
     }
     let got;
     try {
-      got = await this.pages.get(url.pathname + url.search, req.headers);
+      const fetching = this.pages.get(url.pathname + url.search, req.headers);
+      // during start-up the page's fetch overlaps the wait for Python; past the wait it is
+      // served with its defaults (counted) rather than held longer
+      if (!this.serving) {
+        fetching.catch(() => {});
+        await this.untilServing();
+      }
+      got = await fetching;
       if (first) trace('first page fetched');
     } catch (e) {
       if (e.response) got = { raw: e.response };
@@ -247,6 +283,7 @@ export class Worker {
     let tc = 0;
     let tx = 0;
     try {
+      if (!this.serving) throw new Error('starting');
       if (!this.py) throw new Error('python unavailable');
       const nowMs = Date.now();
       ctx = readContext(req, url, this.cfg, nowMs);
@@ -276,7 +313,7 @@ export class Worker {
         if (profile) { ctx.profile = profile; out = this.py.page(ctx, msg.now, msg.fresh_id, msg.debug_raise); }
       }
     } catch (e) {
-      out = { error: `read: ${e?.message || e}` };
+      out = { error: this.serving ? `read: ${e?.message || e}` : 'starting' };
     }
     const ms = performance.now() - t0;
     observeDecision(this.stats, ms);
@@ -314,52 +351,6 @@ export class Worker {
       this.ipc.request({ t: 'journal', events: out.forward }).catch(() => {});
     }
     return out.slots;
-  }
-
-  async events(req, res) {
-    const c = this.stats.counters;
-    const type = String(req.headers['content-type'] || 'text/plain').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/json' && type !== 'text/plain') {
-      c.events_rejected += 1;
-      return sendJson(res, 415, { ok: false, error: 'content-type must be application/json or text/plain' });
-    }
-    let events;
-    try {
-      const body = await readBody(req, this.cfg.eventsMaxBytes);
-      events = parseEvents(body, { maxEvents: this.cfg.eventsMaxCount,
-        maxFutureSeconds: 300, maxAgeSeconds: 7 * 24 * 3600 }, Date.now());
-    } catch (e) {
-      c.events_rejected += 1;
-      if (e.status === 413) {
-        return sendJson(res, 413, { ok: false, error: e.message }, { connection: 'close' });
-      }
-      if (e instanceof EventError) return sendJson(res, 400, { ok: false, error: e.message });
-      throw e;
-    }
-    if (!this.py) return sendJson(res, 503, { ok: false, error: 'edge has no decision runtime' });
-    const nowMs = Date.now();
-    const url = new URL(req.headers.referer || 'http://edge.local/', 'http://edge.local');
-    const ctx = readContext(req, url, this.cfg, nowMs);
-    ctx.page_slots = [];
-    ctx.profile = null;
-    const out = this.py.handle({ op: 'events', request: ctx, events, now: Math.floor(nowMs / 1000),
-      fresh_id: randomUUID().replace(/-/g, '') });
-    if (out.error) {
-      countFallback(this.stats, `events: ${out.error}`);
-      return sendJson(res, 503, { ok: false, error: 'events could not be processed' });
-    }
-    const forward = Array.isArray(out.forward) ? out.forward : [];
-    if (forward.length) {
-      const r = await this.ipc.request({ t: 'journal', events: forward });
-      if (!r.ok) return sendJson(res, 503, { ok: false, error: r.error }, { 'retry-after': '30' });
-      c.events_forwarded += forward.length;
-    }
-    c.events_accepted += out.accepted || 0;
-    const extra = {};
-    const cookies = stateCookieHeaders(out, isSecure(req));
-    if (cookies.length) extra['set-cookie'] = cookies;
-    return sendJson(res, 202, { ok: true, accepted: out.accepted || 0, forwarded: forward.length,
-      mode: out.mode, errors: out.errors || [] }, extra);
   }
 
   async adminBundle(req, res, url) {
