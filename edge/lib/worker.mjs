@@ -48,12 +48,14 @@ export class Worker {
     this.servingNow = new Promise((resolve) => { this.markServing = resolve; });
     // the pool's first worker takes connections at once: a request that arrives while the
     // snapshot restores fetches its page meanwhile and waits (bounded) for the decision
+    const starting = PyHost.start(this.cfg);
+    starting.catch(() => {});
     if (this.cfg.earlyListen) await this.listen();
     // ask for the live bundle now: it arrives while the snapshot restores
     const ask = () => this.ipc.request({ t: 'hello', pid: process.pid }, 60000).catch(() => null);
     let hello = ask();
     try {
-      this.py = await PyHost.start(this.cfg);
+      this.py = await starting;
       trace('pyodide ready');
     } catch (e) {
       // no Python: every page is served with its defaults (and counted) rather than failing
