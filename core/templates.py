@@ -23,25 +23,41 @@ class TemplateError(ValueError):
     """A template is not usable (too long, unbalanced braces)."""
 
 
+PLAIN, RAW, URL = 0, 1, 2
+"""How a placeholder's value is written: escaped text, raw HTML (`items`), or an escaped URL
+that must be http(s) or relative."""
+
+
+def placeholder_kind(name: str) -> int:
+    if name in RAW_NAMES:
+        return RAW
+    if name in URL_NAMES or name.endswith((".url", ".image")):
+        return URL
+    return PLAIN
+
+
 @dataclass(frozen=True)
 class Template:
-    """A compiled template: literals[i] precedes names[i]; one more literal at the end."""
+    """A compiled template: literals[i] precedes names[i]; one more literal at the end.
+    `kinds[i]` is names[i]'s `placeholder_kind`, decided once here instead of per render."""
 
     literals: tuple[str, ...]
     names: tuple[str, ...]
+    kinds: tuple[int, ...]
 
     def render(self, values: Mapping[str, object]) -> str:
         """Fill placeholders; missing names render empty; every value is escaped."""
         out = [self.literals[0]]
-        for name, literal in zip(self.names, self.literals[1:], strict=True):
+        for name, kind, literal in zip(self.names, self.kinds, self.literals[1:], strict=True):
             value = values.get(name)
             if value is None:
-                text = ""
-            elif name in RAW_NAMES:
+                out.append(literal)
+                continue
+            if kind == RAW:
                 text = str(value)
             elif isinstance(value, float):
                 text = html.escape(f"{value:.2f}")
-            elif name in URL_NAMES or name.endswith((".url", ".image")):
+            elif kind == URL:
                 text = html.escape(safe_url(str(value)))
             else:
                 text = html.escape(str(value))
@@ -67,7 +83,7 @@ def compile_template(source: str) -> Template:
     for literal in literals:
         if "{{" in literal or "}}" in literal:
             raise TemplateError("unbalanced or malformed {{ }} placeholder")
-    return Template(tuple(literals), tuple(names))
+    return Template(tuple(literals), tuple(names), tuple(map(placeholder_kind, names)))
 
 
 def safe_url(url: str) -> str:
