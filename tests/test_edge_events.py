@@ -20,19 +20,6 @@ GRANTED = {"tailor_consent": "granted", "tailor_tz": "0"}
 
 
 @pytest.fixture(scope="module")
-def origin() -> Iterator[OriginServer]:
-    o = OriginServer()
-    o.start()
-    yield o
-    o.stop()
-
-
-@pytest.fixture(scope="module")
-def signer() -> Signer:
-    return Signer()
-
-
-@pytest.fixture(scope="module")
 def edge(origin: OriginServer, signer: Signer, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[EdgeProcess]:
     with running(origin.url, tmp_path_factory.mktemp("edge"), signer.public_b64) as e:

@@ -22,19 +22,6 @@ MOBILE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E14
 
 
 @pytest.fixture(scope="module")
-def origin() -> Iterator[OriginServer]:
-    o = OriginServer()
-    o.start()
-    yield o
-    o.stop()
-
-
-@pytest.fixture(scope="module")
-def signer() -> Signer:
-    return Signer()
-
-
-@pytest.fixture(scope="module")
 def edge(origin: OriginServer, signer: Signer, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[EdgeProcess]:
     # a 300 ms profile deadline (50 ms by default) keeps a busy test machine from failing open

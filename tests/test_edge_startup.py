@@ -11,29 +11,14 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.edge_support import ROOT, EdgeProcess, OriginServer, Signer, wait_for
 
 GRANTED = {"tailor_consent": "granted"}
 ANNOUNCED = b"tailor edge listening"
-
-
-@pytest.fixture(scope="module")
-def origin() -> Iterator[OriginServer]:
-    o = OriginServer()
-    o.start()
-    yield o
-    o.stop()
-
-
-@pytest.fixture(scope="module")
-def signer() -> Signer:
-    return Signer()
 
 
 def first_answer(edge: EdgeProcess, timeout: float = 60.0) -> tuple[httpx.Response, bool]:
