@@ -37,6 +37,9 @@ def parser() -> argparse.ArgumentParser:
                    help="Ed25519 bundle public key: PEM file/text or raw 32 bytes in base64")
     p.add_argument("--admin-token", default=os.environ.get("TAILOR_EDGE_ADMIN_TOKEN", ""),
                    help="bearer token for PUT /_tailor/admin/bundle")
+    p.add_argument("--metrics-token", default=os.environ.get("TAILOR_EDGE_METRICS_TOKEN", ""),
+                   help="bearer token for /_tailor/metrics and the detailed /_tailor/health "
+                        "(env TAILOR_EDGE_METRICS_TOKEN); without it both are open")
     p.add_argument("--origin-token", default=os.environ.get("TAILOR_EDGE_TOKEN", ""),
                    help="bearer token the edge sends to the origin (events, profiles)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -80,6 +83,7 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
         "useSnapshot": not args.no_snapshot,
         "publicKey": args.public_key,
         "adminToken": args.admin_token,
+        "metricsToken": args.metrics_token,
         "originToken": args.origin_token,
         "cookieKey": args.cookie_key,
         "countryHeader": args.country_header,

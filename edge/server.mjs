@@ -21,6 +21,7 @@ export const DEFAULTS = {
   useSnapshot: true,
   publicKey: null,
   adminToken: '',
+  metricsToken: '',
   originToken: '',
   cookieKey: null,
   countryHeader: 'cf-ipcountry',

@@ -256,6 +256,28 @@ def test_health_and_metrics(edge: EdgeProcess) -> None:
         assert name in text
 
 
+def test_a_metrics_token_guards_figures_but_not_the_probe(
+    origin: OriginServer, signer: Signer, tmp_path: Path
+) -> None:
+    with running(origin.url, tmp_path, signer.public_b64,
+                 extra=["--metrics-token", "scrape-secret"]) as e:
+        assert e.push(signer.bundle(1)).status_code == 200
+        public = httpx.get(e.url + "/_tailor/health", timeout=10)
+        assert public.status_code == 200
+        assert public.json() == {"ok": True, "serving": True, "bundle_version": 1,
+                                 "workers": [{"bundle_version": 1, "serving": True}]}
+        wrong = {"Authorization": "Bearer nope"}
+        denied = httpx.get(e.url + "/_tailor/metrics", headers=wrong, timeout=10)
+        assert denied.status_code == 401
+        assert denied.headers["www-authenticate"] == "Bearer"
+        assert httpx.get(e.url + "/_tailor/metrics", timeout=10).status_code == 401
+        auth = {"Authorization": "Bearer scrape-secret"}
+        full = httpx.get(e.url + "/_tailor/health", headers=auth, timeout=10).json()
+        assert "counters" in full and full["workers"][0]["pid"] > 0
+        text = httpx.get(e.url + "/_tailor/metrics", headers=auth, timeout=10).text
+        assert "tailor_requests_page_total" in text
+
+
 def test_origin_down_serves_cached_pages(signer: Signer, tmp_path: Path) -> None:
     origin = OriginServer()
     origin.state.cache_control = "public, max-age=1, stale-if-error=600"

@@ -96,3 +96,10 @@ export function prometheus(merged, gauges) {
   }
   return lines.join('\n') + '\n';
 }
+
+/** The public part of health when a metrics token guards the rest: enough for a load
+ * balancer's readiness probe, nothing about pids, memory, traffic or failures. */
+export function probe(health) {
+  return { ok: health.ok, serving: health.serving, bundle_version: health.bundle_version,
+    workers: health.workers.map((w) => ({ bundle_version: w.bundle_version, serving: w.serving })) };
+}

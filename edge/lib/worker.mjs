@@ -12,7 +12,7 @@ import { Pages } from './pages.mjs';
 import { Profiles } from './profiles.mjs';
 import { acceptEvents } from './beacon.mjs';
 import { verifyBundle, loadPublicKey, BundleRejected } from './bundle.mjs';
-import { newStats, observeDecision, countFallback } from './metrics.mjs';
+import { newStats, observeDecision, countFallback, probe } from './metrics.mjs';
 import { StaticFiles } from './static.mjs';
 import { PyHost } from './pyhost.mjs';
 import { Ipc } from './ipc.mjs';
@@ -197,8 +197,14 @@ export class Worker {
     if (await this.privacy.route(req, res, url)) return undefined;
     c.requests_other += 1;
     if (p === '/_tailor/health' || p === '/_tailor/metrics') {
+      // with a metrics token, figures are for the scraper only; health stays a public probe
+      const open = !this.cfg.metricsToken || bearerOk(req.headers.authorization, this.cfg.metricsToken);
+      if (!open && p === '/_tailor/metrics') {
+        return sendJson(res, 401, { ok: false, error: 'missing or wrong bearer token' },
+          { 'www-authenticate': 'Bearer' });
+      }
       const r = await this.ipc.request({ t: p === '/_tailor/health' ? 'health' : 'metrics' });
-      if (p === '/_tailor/health') return sendJson(res, 200, r.body);
+      if (p === '/_tailor/health') return sendJson(res, 200, open ? r.body : probe(r.body));
       const body = Buffer.from(r.body);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': body.length,
         'cache-control': 'no-store' });
