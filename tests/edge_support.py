@@ -315,12 +315,18 @@ class EdgeProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> None:
+    def launch(self) -> int:
+        """Spawn the edge without waiting for it; returns where its output starts in the log."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
         out = open(self.log, "ab")  # noqa: SIM115 - kept open for the child's lifetime
         mark = out.tell()
         self.proc = subprocess.Popen(self.args, cwd=ROOT, stdout=out, stderr=out,
                                      env={**os.environ, "PYTHONPATH": str(ROOT)})
+        return mark
+
+    def start(self, timeout: float = 60.0) -> None:
+        mark = self.launch()
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -162,13 +162,19 @@ def test_reset_and_opt_out(edge: EdgeProcess, origin: ServerThread) -> None:
                     timeout=15)
 
 
+def choose(c: httpx.Client, consent: str) -> str:
+    """A visitor's first page, then their banner choice (recorded); returns the visitor id."""
+    visitor = visit(c, "/products/boot-1")
+    r = c.post("/_tailor/consent", json={"consent": consent})
+    assert r.status_code == 200 and r.json()["recorded"] is True
+    return visitor
+
+
 def test_banner_choice_sets_the_cookie_and_is_recorded(
     edge: EdgeProcess, origin: ServerThread
 ) -> None:
     with browser(edge, GRANTED) as c:
-        visitor = visit(c, "/products/boot-1")
-        r = c.post("/_tailor/consent", json={"consent": "p1.5.6"})
-        assert r.status_code == 200 and r.json()["recorded"] is True
+        visitor = choose(c, "p1.5.6")
         assert c.cookies["tailor_consent"] == "p1.5.6"
         bad = c.post("/_tailor/consent", json={"consent": "<script>"})
         assert bad.status_code == 400 and "consent" in bad.json()["error"]
@@ -198,9 +204,7 @@ def test_a_choice_short_of_the_profile_purposes_is_recorded_as_such(
     edge: EdgeProcess, origin: ServerThread
 ) -> None:
     with browser(edge, GRANTED) as c:
-        visitor = visit(c, "/products/boot-1")
-        r = c.post("/_tailor/consent", json={"consent": "p1"})
-        assert r.status_code == 200 and r.json()["recorded"] is True
+        visitor = choose(c, "p1")
     assert wait_for(lambda: any(r["source"] == "banner:p1"
                                 for r in held(origin, visitor)["consents"]), timeout=15)
     record = next(r for r in held(origin, visitor)["consents"] if r["source"] == "banner:p1")

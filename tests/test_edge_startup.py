@@ -8,14 +8,12 @@ with the page's defaults when `--start-wait-ms` runs out first.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.edge_support import ROOT, EdgeProcess, OriginServer, Signer, wait_for
+from tests.edge_support import EdgeProcess, OriginServer, Signer, wait_for
 
 GRANTED = {"tailor_consent": "granted"}
 ANNOUNCED = b"tailor edge listening"
@@ -24,10 +22,8 @@ ANNOUNCED = b"tailor edge listening"
 def first_answer(edge: EdgeProcess, timeout: float = 60.0) -> tuple[httpx.Response, bool]:
     """Start the edge and, as soon as its port accepts, ask its health and then one page;
     returns the page and whether health said no worker was serving yet."""
-    edge.log.parent.mkdir(parents=True, exist_ok=True)
-    out = open(edge.log, "ab")  # noqa: SIM115 - kept open for the child's lifetime
-    edge.proc = subprocess.Popen(edge.args, cwd=ROOT, stdout=out, stderr=out,
-                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
+    edge.launch()
+    assert edge.proc is not None
     deadline = time.monotonic() + timeout
     with httpx.Client(base_url=edge.url, cookies=GRANTED, timeout=30) as c:
         while time.monotonic() < deadline:

@@ -100,7 +100,7 @@ export class Worker {
   untilServing() {
     if (this.serving) return true;
     let timer;
-    const late = new Promise((resolve) => { timer = setTimeout(resolve, this.cfg.startWaitMs ?? 5000); });
+    const late = new Promise((resolve) => { timer = setTimeout(resolve, this.cfg.startWaitMs); });
     return Promise.race([this.servingNow, late]).then(() => {
       clearTimeout(timer);
       return this.serving;
@@ -179,10 +179,17 @@ export class Worker {
   async routeTailor(req, res, url) {
     const p = url.pathname;
     const c = this.stats.counters;
-    if (!this.serving && !p.startsWith('/_tailor/health') && p !== '/_tailor/metrics'
-        && !(await this.untilServing())) {
-      res.setHeader('retry-after', '1');
-      return sendJson(res, 503, { ok: false, error: 'edge is starting' });
+    if (p === '/_tailor/health' || p === '/_tailor/metrics') {
+      c.requests_other += 1;
+      return this.figures(req, res, p);
+    }
+    if ((req.method === 'GET' || req.method === 'HEAD') && this.files.serve(req, res, p)) {
+      c.requests_other += 1;
+      return undefined;
+    }
+    // the rest needs the decision runtime: during start-up it waits as a page does
+    if (!this.serving && !(await this.untilServing())) {
+      return sendJson(res, 503, { ok: false, error: 'edge is starting' }, { 'retry-after': '1' });
     }
     if (p === '/_tailor/events') {
       c.requests_events += 1;
@@ -196,22 +203,23 @@ export class Worker {
     }
     if (await this.privacy.route(req, res, url)) return undefined;
     c.requests_other += 1;
-    if (p === '/_tailor/health' || p === '/_tailor/metrics') {
-      // with a metrics token, figures are for the scraper only; health stays a public probe
-      const open = !this.cfg.metricsToken || bearerOk(req.headers.authorization, this.cfg.metricsToken);
-      if (!open && p === '/_tailor/metrics') {
-        return sendJson(res, 401, { ok: false, error: 'missing or wrong bearer token' },
-          { 'www-authenticate': 'Bearer' });
-      }
-      const r = await this.ipc.request({ t: p === '/_tailor/health' ? 'health' : 'metrics' });
-      if (p === '/_tailor/health') return sendJson(res, 200, open ? r.body : probe(r.body));
-      const body = Buffer.from(r.body);
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': body.length,
-        'cache-control': 'no-store' });
-      return res.end(body);
-    }
-    if ((req.method === 'GET' || req.method === 'HEAD') && this.files.serve(req, res, p)) return;
     return sendJson(res, 404, { ok: false, error: `no such edge resource ${p}` });
+  }
+
+  /** Health and Prometheus metrics; with a metrics token the figures are for the scraper
+   * only, and health without it is a public readiness probe. */
+  async figures(req, res, p) {
+    const open = !this.cfg.metricsToken || bearerOk(req.headers.authorization, this.cfg.metricsToken);
+    if (!open && p === '/_tailor/metrics') {
+      return sendJson(res, 401, { ok: false, error: 'missing or wrong bearer token' },
+        { 'www-authenticate': 'Bearer' });
+    }
+    const r = await this.ipc.request({ t: p === '/_tailor/health' ? 'health' : 'metrics' });
+    if (p === '/_tailor/health') return sendJson(res, 200, open ? r.body : probe(r.body));
+    const body = Buffer.from(r.body);
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': body.length,
+      'cache-control': 'no-store' });
+    return res.end(body);
   }
 
   passThrough(req, res) {
@@ -290,8 +298,9 @@ export class Worker {
     let ctx;
     let tc = 0;
     let tx = 0;
+    const starting = !this.serving; // past the start-up wait: the page keeps its defaults
     try {
-      if (!this.serving) throw new Error('starting');
+      if (starting) throw new Error('starting');
       if (!this.py) throw new Error('python unavailable');
       const nowMs = Date.now();
       ctx = readContext(req, url, this.cfg, nowMs);
@@ -321,7 +330,7 @@ export class Worker {
         if (profile) { ctx.profile = profile; out = this.py.page(ctx, msg.now, msg.fresh_id, msg.debug_raise); }
       }
     } catch (e) {
-      out = { error: this.serving ? `read: ${e?.message || e}` : 'starting' };
+      out = { error: starting ? 'starting' : `read: ${e?.message || e}` };
     }
     const ms = performance.now() - t0;
     observeDecision(this.stats, ms);
