@@ -2,7 +2,9 @@
 
 Value: ``base64url(payload) + "." + base64url(HMAC-SHA256(key, payload)[:16])``, unpadded.
 
-The payload's binary form is `core.cookie_format`'s. When a state is over
+The payload is version 2 (`core.cookie_columns`, fast to read) when the state fits its
+fixed-width columns and the limit, else version 1 (`core.cookie_format`, varints); both
+decode to the same state. When a state is over
 `settings.cookie_max_bytes`, `encode` evicts in the order given by `_evict_one` (oldest logged
 events first). Decoding checks the signature before it parses anything.
 
@@ -18,6 +20,7 @@ import re
 import zlib
 from typing import TypeVar
 
+from core import cookie_columns as columns
 from core import cookie_format as fmt
 from core.cookie_format import FLAG_ZLIB, VERSION
 from core.settings import Settings
@@ -34,6 +37,9 @@ bundle's limit must not reset every visitor whose cookie was written under the o
 MAX_INFLATED = 65536
 _T = TypeVar("_T")
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
+PARSERS = {VERSION: fmt.parse, columns.VERSION: columns.parse}
+"""Payload versions read: 1 (varints, `core.cookie_format`) and 2 (columns, written by
+default, `core.cookie_columns`); both decode to the same state."""
 
 
 def encode(
@@ -49,14 +55,14 @@ def encode(
     """
     limit = settings.cookie_max_bytes
     base = state if _within(state, settings) else _bounded(state, settings, now)
-    value = pack(fmt.payload(base, compress), key)
+    value = _fitting(base, key, limit, compress)
     if len(value) <= limit:
         return value
     half_life = settings.half_life_hours
     low, high, at_low = 0, 1, base  # `at_low`: the state after `low` evictions (too big)
     while True:
         work, exhausted = _evicted(at_low, high - low, now, half_life)
-        value = pack(fmt.payload(work, compress), key)
+        value = _fitting(work, key, limit, compress)
         if len(value) <= limit:
             break
         if exhausted:
@@ -65,7 +71,7 @@ def encode(
     while high - low > 1:
         middle = (low + high) // 2
         candidate, _ = _evicted(at_low, middle - low, now, half_life)
-        packed = pack(fmt.payload(candidate, compress), key)
+        packed = _fitting(candidate, key, limit, compress)
         if len(packed) <= limit:
             high, value = middle, packed
         else:
@@ -88,7 +94,7 @@ def _shortened(work: VisitorState, key: bytes, limit: int, compress: bool) -> st
     """Last resort for an enormous visitor id: halve it until the value fits, else ""."""
     while len(work.visitor_id) > 1:  # never down to "": an id-less cookie is no use
         work.visitor_id = work.visitor_id[: len(work.visitor_id) // 2]
-        value = pack(fmt.payload(work, compress), key)
+        value = _fitting(work, key, limit, compress)
         if len(value) <= limit:
             return value
     return ""
@@ -105,7 +111,7 @@ def encode_with_state(
     caller hands `state` over: its counters may be rounded in place.
     """
     base = state if _within(state, settings) else _bounded(state, settings, now)
-    value = pack(fmt.payload(base, False), key)
+    value = _fitting(base, key, settings.cookie_max_bytes, False)
     if len(value) <= settings.cookie_max_bytes:
         return value, fmt.as_decoded(base)
     return encode(state, key, settings, now), None
@@ -124,6 +130,20 @@ def decode(
     except Exception:  # any parse failure means "unreadable", by design
         state = None
     return state if state is not None else fresh(fresh_id, now)
+
+
+def _fitting(state: VisitorState, key: bytes, limit: int, compress: bool) -> str:
+    """The cookie value, in version 2 (fast to read) unless only version 1 fits `limit`.
+
+    So a value fits exactly when the shorter of the two versions does: eviction never drops
+    what one of them could keep, and re-encoding a decoded state gives the same value.
+    """
+    v2 = columns.payload(state, compress)
+    if v2 is not None:
+        value = pack(v2, key)
+        if len(value) <= limit:
+            return value
+    return pack(fmt.payload(state, compress), key)
 
 
 def pack(payload: bytes, key: bytes) -> str:
@@ -161,7 +181,7 @@ def _decode(value: str | None, key: bytes, now: int, settings: Settings) -> Visi
     if len(value) > max(settings.cookie_max_bytes, HARD_MAX_CHARS):
         return None
     payload = unpack(value, key)
-    if payload is None or len(payload) < 2 or payload[0] != VERSION or payload[1] & ~FLAG_ZLIB:
+    if payload is None or len(payload) < 2 or payload[0] not in PARSERS or payload[1] & ~FLAG_ZLIB:
         return None
     body = payload[2:]
     if payload[1] & FLAG_ZLIB:
@@ -169,7 +189,7 @@ def _decode(value: str | None, key: bytes, now: int, settings: Settings) -> Visi
         body = inflater.decompress(body, MAX_INFLATED)
         if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
             return None
-    state = fmt.parse(body)
+    state = PARSERS[payload[0]](body)
     limit = now + FUTURE_SKEW_SECONDS
     if max(state.created_at, state.updated_at, state.session_started_at) > limit:
         return None

@@ -222,13 +222,27 @@ def _gb_value(depth: int, plain_ok: bool) -> st.SearchStrategy[Any]:
     return st.one_of(objects, gb_scalars, st.dictionaries(text, gb_scalars))
 
 
+def _one_reading(operand: Any) -> bool:
+    """False for an $elemMatch operand mixing "$" keys with others: GrowthBook reads such a
+    key as a field path of the element, Tailor as an (unknown) operator, so the two
+    languages do not share a meaning for it."""
+    if not isinstance(operand, dict):
+        return True
+    dollars = [k.startswith("$") for k in operand]
+    return all(dollars) or not any(dollars)
+
+
 def _gb_condition() -> st.SearchStrategy[Any]:
     scalar_field = st.sampled_from(GB_SCALAR_FIELDS).flatmap(
         lambda f: st.fixed_dictionaries({f: _gb_value(2, True)})
     )
     list_field = st.fixed_dictionaries({"l": _gb_value(2, False)})
     elem = st.fixed_dictionaries(
-        {"l": st.fixed_dictionaries({"$elemMatch": st.one_of(_gb_value(1, True), scalar_field)})}
+        {
+            "l": st.fixed_dictionaries(
+                {"$elemMatch": st.one_of(_gb_value(1, True), scalar_field).filter(_one_reading)}
+            )
+        }
     )
     leaf = st.one_of(scalar_field, list_field, elem)
     return st.recursive(

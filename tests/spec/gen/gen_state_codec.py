@@ -330,6 +330,40 @@ case(
     op="encode",
     state=st(interests={"category:a": [1 / 3, T + 10]}, counts={"hover": [0.25, T + 10]}),
 )
+case("exact version 1 cookie of the typical state", op="encode", state=TYPICAL,
+     payload_version=1)
+# which version: 2 unless a time or counter does not fit its 32-bit columns
+case(
+    "roundtrip times before 1970 use version 1",
+    op="roundtrip",
+    state=st(created_at=-100, updated_at=-50, session_started_at=-60),
+)
+case(
+    "roundtrip times past 2106 use version 1",
+    op="roundtrip",
+    state=st(created_at=2**32, updated_at=2**32 + 5, session_started_at=2**32 + 1),
+    now=2**32 + 10,
+)
+case(
+    "roundtrip a counter past the 32-bit column uses version 1",
+    op="roundtrip",
+    state=st(interests={"category:x": [2147483.648, T + 5]}),
+)
+case(
+    "roundtrip at the edges of the version 2 columns",
+    op="roundtrip",
+    state=st(
+        last_purchase_at=2**32 - 1,
+        interests={"category:x": [2147483.647, T + 5], "category:y": [-2147483.648, 1]},
+    ),
+    now=2**32 - 1,
+)
+for count in (255, 256, 65535, 65536):
+    case(
+        f"roundtrip visit count {count} sets the small column's width",
+        op="roundtrip",
+        state=st(visit_count=count),
+    )
 # eviction
 for limit in (1000, 600, 300, 150, 100, 80):
     case(
@@ -413,8 +447,14 @@ case("padding appended", **ENC, mutations=[{"op": "append", "text": "=="}])
 case("leading space", **ENC, mutations=[{"op": "prepend", "text": " "}])
 case("wrong key", **ENC, decode_key="other-key")
 case(
-    "wrong version byte 2 even when signed",
+    "unknown version byte 3 even when signed",
     **ENC,
+    mutations=[{"op": "payload_byte", "index": 0, "value": 3, "resign": True}],
+)
+case(
+    "a version 1 body under the version 2 byte even when signed",
+    **ENC,
+    payload_version=1,
     mutations=[{"op": "payload_byte", "index": 0, "value": 2, "resign": True}],
 )
 case(
@@ -461,7 +501,39 @@ case(
     "string reference out of range even when signed",
     op="tamper",
     state={"visitor_id": "v", "created_at": T, "updated_at": T, "session_started_at": T},
+    payload_version=1,
     mutations=[{"op": "payload_byte", "index": 7, "value": 9, "resign": True}],
+)
+# version 2 (columns): for this state the payload is 2, flags, width, 4 header varints, then
+# the small column: 1 string, its length 1, the visitor's reference 1, ...
+FRESH_V = {"visitor_id": "v", "created_at": T, "updated_at": T, "session_started_at": T}
+for name, index, value in (
+    ("an unknown column width", 2, 3),
+    ("a column count past the payload", 3, 0x7F),
+    ("a string length past the text", 8, 5),
+    ("a string reference out of range", 9, 9),
+    ("a missing visitor reference", 9, 0),
+):
+    case(
+        f"version 2 with {name} even when signed",
+        op="tamper",
+        state=FRESH_V,
+        mutations=[{"op": "payload_byte", "index": index, "value": value, "resign": True}],
+    )
+case("version 2 of the probe state decodes", op="tamper", state=FRESH_V)
+case(
+    "version 2 truncated column even when signed",
+    **ENC,
+    mutations=[{"op": "payload_cut", "keep": 30, "resign": True}],
+)
+case("version 1 cookie still decodes", **ENC, payload_version=1)
+case("version 1 compressed cookie still decodes", op="tamper", state=big(), compress=True,
+     payload_version=1)
+case(
+    "version 1 trailing bytes even when signed",
+    **ENC,
+    payload_version=1,
+    mutations=[{"op": "payload_append", "hex": "00", "resign": True}],
 )
 case(
     "future-dated created_at",

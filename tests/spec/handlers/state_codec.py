@@ -1,8 +1,9 @@
 """Spec handler for `core.cookie`: encode, decode, round trips and every rejection path.
 
 Input: {"op": "encode" | "roundtrip" | "decode" | "tamper", "state": state dict,
-"key": text, "now": int, "settings": {overrides}, ...}. Results hold state dicts with
-counter values rounded to 6 digits ("same_as_input" compares at the codec's precision of
+"key": text, "now": int, "settings": {overrides}, "payload_version": 1 (write the state's
+version 1 payload as it is, to pin that format and its rejections), ...}. Results hold state
+dicts with counter values rounded to 6 digits ("same_as_input" compares at the codec's precision of
 3 digits), and "fresh" flags for values that must be rejected.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from core import cookie
+from core import cookie, cookie_format
 from core.settings import Settings
 from core.state import VisitorState, fresh, state_from_dict, state_to_dict
 
@@ -73,7 +74,10 @@ def run(case: dict[str, Any]) -> Any:
         is_fresh = state_to_dict(decoded) == state_to_dict(fresh(FRESH_ID, now))
         return {"fresh": is_fresh, "visitor_id": decoded.visitor_id}
     state = state_from_dict(case["state"])
-    value = cookie.encode(state, key, settings, now, compress=case.get("compress", False))
+    if case.get("payload_version") == 1:
+        value = cookie.pack(cookie_format.payload(state, case.get("compress", False)), key)
+    else:
+        value = cookie.encode(state, key, settings, now, compress=case.get("compress", False))
     if op == "encode":
         return {"cookie": value, "length": len(value)}
     if op == "roundtrip":
@@ -84,6 +88,7 @@ def run(case: dict[str, Any]) -> Any:
             "stable": again == value,
             "same_as_input": _rounded(decoded, 3) == _rounded(state, 3),
             "state": _rounded(decoded),
+            "version": cookie.unpack(value, key)[0] if value else None,  # type: ignore[index]
         }
     if op == "tamper":
         for mutation in case.get("mutations", []):
