@@ -233,8 +233,15 @@ def in_range(experiment: Experiment, visitor_id: str) -> bool:
 
 
 def bucket_ranges(weights: Sequence[float]) -> list[tuple[float, float]]:
-    """Consecutive [start, end) ranges, weights normalised to sum 1 (equal if all zero)."""
-    total = sum(weights)
+    """Consecutive [start, end) ranges, weights normalised to sum 1 (equal if all zero).
+
+    The total is added left to right, as GrowthBook's SDKs do: `sum()` of floats is
+    compensated since Python 3.12, so it can differ in the last bit between CPython and
+    Pyodide and move a boundary onto a visitor's exact bucket.
+    """
+    total = 0.0
+    for weight in weights:
+        total += weight
     norm = [w / total for w in weights] if total > 0 else [1.0 / len(weights)] * len(weights)
     ranges: list[tuple[float, float]] = []
     cumulative = 0.0

@@ -113,6 +113,12 @@ for k in range(4):
 for k in range(3):
     ab_case(f"weights 20/30/50 batch {k}", [three], visitors(f"w{k}", 10))
 ab_case("weights not summing to one are normalised", [unnormal], visitors("n", 12))
+# 0.7 + 0.2 + 0.1 is 0.9999999999999999 added left to right (JS reduce, GrowthBook) but 1.0
+# with Python 3.12+'s compensated sum(); these visitors hash exactly onto the boundaries
+split = {"id": "split", "seed": "split-seed", "kind": "ab",
+         "variations": V(("a", 0.7), ("b", 0.2), ("c", 0.1))}
+ab_case("weights 70/20/10 at exact bucket boundaries", [split],
+        ["v15791", "v20305", "v964", "v3737", "v1", "v2"])
 ab_case("all-zero weights split equally", [zero], visitors("z", 12))
 for k in range(3):
     ab_case(f"layer pricing exclusive batch {k}", layer, visitors(f"l{k}", 12))
