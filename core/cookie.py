@@ -110,9 +110,15 @@ def encode_with_state(
     decoding its own cookie on the visitor's next request. None when eviction ran. The
     caller hands `state` over: its counters may be rounded in place.
     """
+    limit = settings.cookie_max_bytes
     base = state if _within(state, settings) else _bounded(state, settings, now)
-    value = _fitting(base, key, settings.cookie_max_bytes, False)
-    if len(value) <= settings.cookie_max_bytes:
+    encoded = columns.encode(base, False)
+    if encoded is not None:
+        value = pack(encoded[0], key)
+        if len(value) <= limit:
+            return value, columns.settle(base, encoded[1])
+    value = pack(fmt.payload(base, False), key)  # as `_fitting` would choose
+    if len(value) <= limit:
         return value, fmt.as_decoded(base)
     return encode(state, key, settings, now), None
 

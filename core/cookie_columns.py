@@ -36,7 +36,7 @@ from array import array
 from itertools import accumulate, chain, count
 from operator import attrgetter
 
-from core.cookie_format import CODES, FLAG_ZLIB, SCALE, uvarint
+from core.cookie_format import CODES, FLAG_ZLIB, SCALE, settle_fields, uvarint
 from core.state import EVENT_TYPES, Counter, LoggedEvent, VisitorState
 
 VERSION = 2
@@ -68,6 +68,21 @@ def _uvarints(numbers: tuple[int, ...]) -> bytearray:
 
 def payload(s: VisitorState, compress: bool) -> bytes | None:
     """The version 2 payload of `s`, or None when a time or counter does not fit it."""
+    encoded = encode(s, compress)
+    return None if encoded is None else encoded[0]
+
+
+def settle(s: VisitorState, values: list[int]) -> VisitorState:
+    """`s` changed in place into exactly what `parse` rebuilds from `encode(s)`, whose
+    fixed-point counter `values` it reuses (`cookie_format.as_decoded` rounds them again)."""
+    counts = (c for k, c in s.counts.items() if k in CODES)
+    for counter, q in zip(chain(s.interests.values(), counts), values, strict=True):
+        counter.value = q / SCALE
+    return settle_fields(s)
+
+
+def encode(s: VisitorState, compress: bool) -> tuple[bytes, list[int]] | None:
+    """The version 2 payload and its fixed-point counter values (for `settle`), or None."""
     counts = [(CODES[k], c) for k, c in s.counts.items() if k in CODES]
     events = [e for e in s.events if e.type in CODES]
     table = dict.fromkeys(
@@ -141,7 +156,7 @@ def payload(s: VisitorState, compress: bool) -> bytes | None:
         packed = zlib.compress(body, 9)
         if len(packed) < len(body):
             body, flags = packed, FLAG_ZLIB
-    return bytes((VERSION, flags)) + body
+    return bytes((VERSION, flags)) + body, values
 
 
 def _read(code: str, data: bytes) -> list[int]:

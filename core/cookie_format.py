@@ -246,6 +246,11 @@ def as_decoded(s: VisitorState) -> VisitorState:
                 counter.value = round(v * SCALE) / SCALE
             else:
                 counter.value = unzz(quantize(v)) / SCALE
+    return settle_fields(s)
+
+
+def settle_fields(s: VisitorState) -> VisitorState:
+    """`as_decoded` for everything but counter values (which both versions round alike)."""
     if any(k not in CODES for k in s.counts):
         s.counts = {k: c for k, c in s.counts.items() if k in CODES}
     if any(e.type not in CODES for e in s.events):
