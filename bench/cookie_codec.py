@@ -9,18 +9,14 @@ and the payload sizes.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench.support import in_pyodide
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench.support import in_pyodide, visitor_options
 
 
 def _per_item_us(work: Callable[[Any], object], items: Sequence[Any]) -> float:
@@ -68,14 +64,7 @@ def run(visitors: int = 500, rounds: int = 7, seed: int = 7) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tailor bench cookie_codec", description=__doc__)
-    parser.add_argument("--visitors", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--no-pyodide", action="store_true", help="CPython only")
-    parser.add_argument("--json", action="store_true", help="print JSON only (the default)")
-    args = parser.parse_args(argv)
-    if ROOT not in sys.path:
-        sys.path.insert(0, ROOT)
+    args = visitor_options("tailor bench cookie_codec", __doc__, 7, argv)
     report: dict[str, Any] = {"benchmark": "cookie_codec",
                               "cpython": run(args.visitors, args.rounds)}
     if not args.no_pyodide:

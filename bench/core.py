@@ -10,17 +10,14 @@ cookie encode.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
-import os
 import sys
 import time
 from typing import Any
 
-from bench.support import in_pyodide, percentile
+from bench.support import in_pyodide, percentile, visitor_options
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEY = b"bench-cookie-key-0123456789abcdef"
 
 
@@ -92,14 +89,7 @@ def _pyodide(visitors: int, rounds: int, node_flags: list[str]) -> dict[str, Any
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tailor bench core", description=__doc__)
-    parser.add_argument("--visitors", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--no-pyodide", action="store_true", help="CPython only")
-    parser.add_argument("--json", action="store_true", help="print JSON only (the default)")
-    args = parser.parse_args(argv)
-    if ROOT not in sys.path:
-        sys.path.insert(0, ROOT)
+    args = visitor_options("tailor bench core", __doc__, 3, argv)
     report: dict[str, Any] = {"benchmark": "core", "cpython": run(args.visitors, args.rounds)}
     if not args.no_pyodide:
         from build import edge_artifact

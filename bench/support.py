@@ -7,9 +7,11 @@ returns the JSON object it printed (or {"error": stderr tail} when it failed).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +22,21 @@ def percentile(values: Sequence[float], q: float) -> float:
     """The nearest-rank `q` quantile of `values` (0 <= q <= 1)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def visitor_options(
+    prog: str, description: str | None, rounds: int, argv: list[str] | None
+) -> argparse.Namespace:
+    """The options of the benchmarks that replay the core's reference visitors (and puts this
+    checkout on sys.path, so `bench` and `core` import from it)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--visitors", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--no-pyodide", action="store_true", help="CPython only")
+    parser.add_argument("--json", action="store_true", help="print JSON only (the default)")
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    return parser.parse_args(argv)
 
 
 def in_pyodide(

@@ -9,25 +9,14 @@ from array import array
 from core import cookie, cookie_columns, cookie_format
 from core.settings import Settings
 from core.state import Counter, LoggedEvent, VisitorState, fresh, state_to_dict
-
-KEY = b"columns-key"
-T = 1_700_000_000
-NOW = T + 3600
-SETTINGS = Settings()
+from tests.test_cookie import KEY, NOW, SETTINGS, T, typical
 
 
-def typical() -> VisitorState:
-    s = fresh("v-1", T)
-    s.updated_at = T + 600
-    s.known_id, s.consent = "member-7", "granted"
-    s.recent_items = ["boots", "tent"]
-    s.interests = {"category:hiking": Counter(2.5, T + 500), "brand:acme": Counter(0.125, T)}
-    s.counts = {"view": Counter(3.0, T + 500)}
-    s.events = [LoggedEvent(T + 100, "view", "tent", "camping"), LoggedEvent(T + 500, "view")]
-    s.cart, s.cart_changed_at = ["boots"], T + 550
-    s.purchases, s.last_purchase_at = ["sock"], T + 50
-    s.exposures = {"hero": [T + 10, T + 20], "recs": [T + 30]}
-    s.assignments = {"exp-1": "b"}
+def mixed() -> VisitorState:
+    """The cookie tests' typical state plus a second exposed block and an event with no item."""
+    s = typical()
+    s.exposures["recs"] = [T + 30]
+    s.events.append(LoggedEvent(T + 3600, "view"))
     return s
 
 
@@ -42,10 +31,10 @@ def test_the_columns_are_four_bytes_wide_on_this_platform() -> None:
 
 
 def test_a_typical_state_decodes_the_same_from_both_versions() -> None:
-    v2, v1 = both(typical())
+    v2, v1 = both(mixed())
     assert state_to_dict(v2) == state_to_dict(v1)
-    assert v2.exposures == {"hero": [T + 10, T + 20], "recs": [T + 30]}
-    assert v2.events[1] == LoggedEvent(T + 500, "view", None, None)
+    assert v2.exposures == {"hero": [T + 3000, T + 3500], "recs": [T + 30]}
+    assert v2.events[-1] == LoggedEvent(T + 3600, "view", None, None)
 
 
 def test_a_surrogate_pair_split_across_two_strings_stays_split() -> None:
@@ -69,7 +58,7 @@ def test_states_the_columns_cannot_hold_are_written_as_version_one() -> None:
         assert cookie_columns.payload(s, False) is None, name
         value = cookie.encode(s, KEY, SETTINGS, NOW)
         assert cookie.unpack(value, KEY)[0] == cookie_format.VERSION, name  # type: ignore[index]
-        assert cookie.decode(value, KEY, NOW, "fresh", SETTINGS).visitor_id == "v-1", name
+        assert cookie.decode(value, KEY, NOW, "fresh", SETTINGS).visitor_id == "v-abc", name
 
 
 def test_version_one_is_written_when_only_it_fits_the_limit() -> None:
@@ -94,7 +83,7 @@ def test_compressed_version_two_round_trips() -> None:
 
 
 def test_trailing_or_missing_bytes_are_rejected() -> None:
-    payload = cookie_columns.payload(typical(), False)
+    payload = cookie_columns.payload(mixed(), False)
     assert payload is not None
     for broken in (payload + b"\x00", payload[:-1], payload[:10]):
         back = cookie.decode(cookie.pack(broken, KEY), KEY, NOW, "fresh", SETTINGS)
