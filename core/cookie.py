@@ -110,17 +110,11 @@ def encode_with_state(
     decoding its own cookie on the visitor's next request. None when eviction ran. The
     caller hands `state` over: its counters may be rounded in place.
     """
-    limit = settings.cookie_max_bytes
     base = state if _within(state, settings) else _bounded(state, settings, now)
-    encoded = columns.encode(base, False)
-    if encoded is not None:
-        value = pack(encoded[0], key)
-        if len(value) <= limit:
-            return value, columns.settle(base, encoded[1])
-    value = pack(fmt.payload(base, False), key)  # as `_fitting` would choose
-    if len(value) <= limit:
-        return value, fmt.as_decoded(base)
-    return encode(state, key, settings, now), None
+    value, values = _chosen(base, key, settings.cookie_max_bytes, False)
+    if len(value) > settings.cookie_max_bytes:
+        return encode(state, key, settings, now), None
+    return value, fmt.as_decoded(base) if values is None else columns.settle(base, values)
 
 
 def decode(
@@ -144,12 +138,19 @@ def _fitting(state: VisitorState, key: bytes, limit: int, compress: bool) -> str
     So a value fits exactly when the shorter of the two versions does: eviction never drops
     what one of them could keep, and re-encoding a decoded state gives the same value.
     """
-    v2 = columns.payload(state, compress)
-    if v2 is not None:
-        value = pack(v2, key)
+    return _chosen(state, key, limit, compress)[0]
+
+
+def _chosen(
+    state: VisitorState, key: bytes, limit: int, compress: bool
+) -> tuple[str, list[int] | None]:
+    """`_fitting`'s value, and version 2's fixed-point counters when it chose version 2."""
+    encoded = columns.encode(state, compress)
+    if encoded is not None:
+        value = pack(encoded[0], key)
         if len(value) <= limit:
-            return value
-    return pack(fmt.payload(state, compress), key)
+            return value, encoded[1]
+    return pack(fmt.payload(state, compress), key), None
 
 
 def pack(payload: bytes, key: bytes) -> str:

@@ -36,7 +36,7 @@ from array import array
 from itertools import accumulate, chain, count
 from operator import attrgetter
 
-from core.cookie_format import CODES, FLAG_ZLIB, SCALE, settle_fields, uvarint
+from core.cookie_format import CODES, FLAG_ZLIB, SCALE, settle_fields, uvarint, varints
 from core.state import EVENT_TYPES, Counter, LoggedEvent, VisitorState
 
 VERSION = 2
@@ -54,16 +54,6 @@ def _column(code: str, numbers: list[int]) -> bytes:
     if _SWAP:
         column.byteswap()
     return column.tobytes()
-
-
-def _uvarints(numbers: tuple[int, ...]) -> bytearray:
-    out = bytearray()
-    for n in numbers:
-        while n > 0x7F:
-            out.append((n & 0x7F) | 0x80)
-            n >>= 7
-        out.append(n)
-    return out
 
 
 def payload(s: VisitorState, compress: bool) -> bytes | None:
@@ -149,7 +139,7 @@ def encode(s: VisitorState, compress: bool) -> tuple[bytes, list[int]] | None:
     except (OverflowError, ValueError, TypeError):  # out of range, NaN: version 1's case
         return None
     text = "".join(table).encode("utf-8", "surrogatepass")
-    head = _uvarints((len(small), len(times), len(values), len(text)))
+    head = varints([len(small), len(times), len(values), len(text)], bytearray())
     body = bytes((width,)) + head + columns + text
     flags = 0
     if compress:

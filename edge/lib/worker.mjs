@@ -313,21 +313,26 @@ export class Worker {
         const cached = this.profiles.cached(knownId, nowMs);
         ctx.profile = cached !== undefined ? cached : await this.profiles.get(knownId, nowMs);
       }
-      const msg = { op: 'page', request: ctx, now: Math.floor(nowMs / 1000),
-        fresh_id: randomUUID().replace(/-/g, ''), debug_raise: mode === 'raise' };
+      const now = Math.floor(nowMs / 1000);
+      const raise = mode === 'raise';
+      let freshId = null; // a new visitor's id, drawn only when Python decides
       const dkey = mode ? null : DecisionCache.key(this.py.version, ctx, url.search);
       const cached = dkey && this.decisions.get(dkey, nowMs);
       if (cached) {
         out = cached;
       } else {
+        freshId = randomUUID().replace(/-/g, '');
         tc = performance.now();
-        out = this.py.page(ctx, msg.now, msg.fresh_id, msg.debug_raise);
+        out = this.py.page(ctx, now, freshId, raise);
         tx = performance.now();
         if (dkey && !out.error) this.decisions.put(dkey, out, nowMs);
       }
       if (!out.error && out.needs_profile && out.known_id && ctx.profile === null && !knownId) {
         const profile = await this.profiles.get(out.known_id, nowMs);
-        if (profile) { ctx.profile = profile; out = this.py.page(ctx, msg.now, msg.fresh_id, msg.debug_raise); }
+        if (profile) {
+          ctx.profile = profile;
+          out = this.py.page(ctx, now, freshId ?? randomUUID().replace(/-/g, ''), raise);
+        }
       }
     } catch (e) {
       out = { error: starting ? 'starting' : `read: ${e?.message || e}` };
