@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.state import VisitorState
+from core.state import VisitorState, decayed
 
 PROFILE_PATHS = frozenset(
     {
@@ -77,7 +77,7 @@ def context(
         "referrer_host": referrer_host(request.get("referrer")),
         "local_hour": request.get("local_hour"),
         "weekday": request.get("weekday"),
-        "query": query if isinstance(query, Mapping) else {},
+        "query": query if query.__class__ is dict or isinstance(query, Mapping) else {},
     }
 
 
@@ -94,8 +94,8 @@ def profile(
         if isinstance(raw, Mapping):
             propensity = {str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float))}
     return {
-        "interests": {k: c.at(now, half_life_hours) for k, c in state.interests.items()},
-        "counts": {k: c.at(now, half_life_hours) for k, c in state.counts.items()},
+        "interests": decayed(state.interests, now, half_life_hours),
+        "counts": decayed(state.counts, now, half_life_hours),
         "events": [
             {"type": e.type, "ts": e.ts, "item": e.item, "category": e.category}
             for e in state.events

@@ -8,8 +8,10 @@ indexed, arrays decoded) or raises one `BundleError` whose message names the bad
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from core import conditions
@@ -59,9 +61,9 @@ class Bundle:
     rule_count: int = 0
     fragments: FragmentCache = field(default_factory=FragmentCache)
     """Rendered fragments of this bundle, memoised across requests."""
-    contextual: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict)
+    contextual: OrderedDict[tuple[object, ...], dict[str, Any]] = field(default_factory=OrderedDict)
     """Contextual decisions by context key (see `core.visit`), memoised across requests."""
-    recent_states: dict[tuple[bytes, str], VisitorState] = field(default_factory=dict)
+    recent_states: OrderedDict[tuple[bytes, str], VisitorState] = field(default_factory=OrderedDict)
     """States this edge process encoded recently, by the key and exact cookie value it wrote: a
     visitor's next request carries that value, so decoding (and verifying) it is skipped."""
 
@@ -82,7 +84,7 @@ class Bundle:
             self.hidden_cache[hidden] = found
         return found
 
-    @property
+    @cached_property
     def contextual_reads_now(self) -> bool:
         """Whether a decision without profile consent can depend on the exact time."""
         return self.rules.contextual_reads_now or any(

@@ -10,14 +10,20 @@ interpreter, and so is the whole request when the fast form raises on odd data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from core import condition_behaviour as behaviour
-from core.condition_compile import HELPERS, Gen, Predicate, compile_condition, reads_missing
+from core.condition_compile import HELPERS, Compiled, Gen, compile_condition, reads_missing
 from core.condition_eval import evaluate
 
-Batch = Callable[[Any], list[bool]]
+
+class Batch(Protocol):
+    """Compiled conditions: attributes (and optionally their `EventIndex`) -> answers."""
+
+    def __call__(
+        self, attributes: Any, index: behaviour.EventIndex | None = None, /
+    ) -> list[bool]: ...
 
 
 class _HoistingGen(Gen):
@@ -29,22 +35,16 @@ class _HoistingGen(Gen):
         self.statements: list[str] = []
         self.sets: dict[str, str] = {}
         self.current = ("", "")
-        self.index_keys: dict[str, None] = {}
-        self.indexing = False
 
     def behaviour(self, op: str, operand: Any) -> str:
-        """Windows of the common form read the request's EventIndex, built on first use."""
+        """Windows of the common form read the request's EventIndex (the caller's, or one
+        made on first use)."""
         parsed = behaviour.parse(op, operand)
         if not isinstance(parsed, behaviour.Window) or (
             parsed.where is not None and parsed.where_eq is None
         ):
             return super().behaviour(op, operand)
-        if parsed.where_eq is not None:
-            self.index_keys[parsed.where_eq[0]] = None
-        if not self.indexing:
-            self.indexing = True
-            self.statements.append("ix = None")
-        return f"wi({self.const(parsed)}, (ix := ix or EI(a, IK)))"
+        return f"wi(ix or (ix := EI(a)), {self.const(parsed)})"
 
     def field(self, path: str, cond: Any) -> str:
         keep_missing = reads_missing(cond)
@@ -68,9 +68,7 @@ class _HoistingGen(Gen):
             return v
         if name not in self.sets:
             self.sets[name] = f"s{name}"
-            self.statements.append(
-                f"s{name} = frozenset({name}) if c{name} is list else None"
-            )
+            self.statements.append(f"s{name} = frozenset({name}) if c{name} is list else None")
         return self.sets[name]
 
 
@@ -90,7 +88,7 @@ def compile_all(conditions: Sequence[Any]) -> Batch:
     source = (
         "def make(K, C):\n"
         f"{unpack}"
-        "    def test_all(a):\n"
+        "    def test_all(a, ix=None):\n"
         "        if a.__class__ is not dict:\n"
         "            return [ev(c, a) for c in C]\n"
         "        try:\n"
@@ -100,8 +98,7 @@ def compile_all(conditions: Sequence[Any]) -> Batch:
         "            return [ev(c, a) for c in C]\n"
         "    return test_all\n"
     )
-    namespace = dict(HELPERS, ev=evaluate, EI=behaviour.EventIndex, wi=behaviour.indexed_test)
-    namespace["IK"] = tuple(gen.index_keys)
+    namespace = dict(HELPERS, ev=evaluate)
     try:
         exec(compile(source, "<conditions>", "exec"), namespace)
     except Exception:  # too big or too deep for one function: one function each
@@ -110,8 +107,8 @@ def compile_all(conditions: Sequence[Any]) -> Batch:
     return made
 
 
-def _one_by_one(singles: list[Predicate]) -> Batch:
-    def test_all(attributes: Any) -> list[bool]:
-        return [f(attributes) for f in singles]
+def _one_by_one(singles: list[Compiled]) -> Batch:
+    def test_all(attributes: Any, index: behaviour.EventIndex | None = None) -> list[bool]:
+        return [f(attributes, index) for f in singles]
 
     return test_all

@@ -7,6 +7,8 @@ validate() reports and evaluation treats like an unknown operator (false, even u
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -185,54 +187,82 @@ def interest_test(interest: Interest, attributes: Any) -> bool:
 class EventIndex:
     """One request's events bucketed by (type or None, (where key, value) or None) -> their
     timestamps, so that each $count/$recency of the common form ({"category": "x"} or no
-    `where`) is a lookup plus a short scan instead of a pass over every event. Built once
-    per request by compile_all, and only when such a condition is reached."""
+    `where`) is a lookup plus a binary search instead of a pass over every event.
 
-    __slots__ = ("buckets", "now")
+    Made once per request and shared by every condition that reads the same attribute map
+    (the segment batches and each rule's `when` take it as their optional second argument).
+    Buckets for a `where` key are built on the first window that needs them.
+    """
 
-    def __init__(self, attributes: dict[str, Any], keys: tuple[str, ...]) -> None:
-        now: Any = attributes.get("now")
+    __slots__ = ("buckets", "built", "events", "now", "ordered")
+
+    def __init__(self, attributes: Any) -> None:
+        data = attributes if attributes.__class__ is dict else {}
+        now: Any = data.get("now")
         self.now = as_float(now) if now.__class__ in NUMBER_TYPES else None
-        buckets: dict[Any, list[Any]] = {}
-        events: Any = attributes.get("events")
-        event: Any
-        for event in events if events.__class__ is list else ():
-            if event.__class__ is not dict:
-                continue
+        events: Any = data.get("events")
+        self.events: list[dict[str, Any]] = (
+            [e for e in events if e.__class__ is dict] if events.__class__ is list else []
+        )
+        self.buckets: dict[Any, list[Any]] = {}
+        self.built: set[str | None] = set()
+        self.ordered = True
+        """Every timestamp is a number (not NaN) and none is below the one before: then
+        every bucket is sorted, and a window's count is a bisection."""
+
+    def _build(self, key: str | None) -> None:
+        buckets = self.buckets
+        first = not self.built
+        self.built.add(key)
+        previous: Any = -math.inf
+        for event in self.events:
             kind: Any = event.get("type")
             ts: Any = event.get("ts")
-            labels: list[Any] = [None]
-            for key in keys:
+            if first and self.ordered and (ts.__class__ not in NUMBER_TYPES or not ts >= previous):
+                self.ordered = False
+            previous = ts
+            if key is None:
+                labels: Any = (None,)
+            else:
                 found: Any = event.get(key)
                 if found.__class__ is str:
-                    labels.append((key, found))
+                    labels = ((key, found),)
                 elif found.__class__ is list:  # once per distinct value, as `in` would find
-                    labels.extend({(key, x) for x in found if isinstance(x, str)})
+                    labels = {(key, x) for x in found if isinstance(x, str)}
+                else:
+                    continue
             typed = isinstance(kind, str)
             for label in labels:
                 buckets.setdefault((None, label), []).append(ts)
                 if typed:
                     buckets.setdefault((kind, label), []).append(ts)
-        self.buckets = buckets
 
     def test(self, window: Window) -> bool:
         """window_test's answer for a window whose `where` is absent or `where_eq`."""
-        stamps = self.buckets.get((window.event, window.where_eq), ())
-        if window.within_hours is None:
+        where_eq = window.where_eq
+        key = None if where_eq is None else where_eq[0]
+        if key not in self.built:
+            self._build(key)
+        stamps = self.buckets.get((window.event, where_eq), ())
+        hours = window.within_hours
+        if hours is None:
             count = len(stamps)
         elif self.now is None:
             count = 0
         else:
-            since = self.now - window.within_hours * 3600.0
-            count = 0
-            for ts in stamps:
-                if ts.__class__ in NUMBER_TYPES and cast(float, ts) >= since:
-                    count += 1
+            since = self.now - hours * 3600.0
+            if since != since:  # NaN: no timestamp compares at least equal
+                count = 0
+            elif self.ordered:
+                count = len(stamps) - bisect_left(stamps, since)
+            else:
+                count = 0
+                for ts in stamps:
+                    if ts.__class__ in NUMBER_TYPES and cast(float, ts) >= since:
+                        count += 1
         if window.exists:
             return count > 0
-        return holds(float(count), window.compares)
-
-
-def indexed_test(window: Window, index: EventIndex) -> bool:
-    """$count / $recency through a request's EventIndex."""
-    return index.test(window)
+        compares = window.compares
+        if len(compares) == 1 and compares[0][0] == "gte":  # the common form, without a call
+            return count >= compares[0][1]
+        return holds(float(count), compares)

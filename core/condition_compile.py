@@ -15,7 +15,7 @@ to right; the first textual use of a field therefore binds it (`(v1 := a.get(k0)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from core import condition_behaviour as behaviour
 from core.condition_eval import elem_match_on_value, eval_condition, evaluate, regex
@@ -37,6 +37,13 @@ from core.condition_values import (
 )
 
 Predicate = Callable[[Any], bool]
+
+
+class Compiled(Protocol):
+    """A compiled condition. `index` is the attribute map's `EventIndex`, when the caller
+    has one: windows then read it instead of scanning `events` (same answers)."""
+
+    def __call__(self, attributes: Any, index: behaviour.EventIndex | None = None, /) -> bool: ...
 
 
 class Unclean(Exception):
@@ -70,6 +77,8 @@ HELPERS: dict[str, Any] = {
     "pc": PADDED,
     "em": _elem_match,
     "wt": behaviour.window_test,
+    "wi": behaviour.EventIndex.test,
+    "EI": behaviour.EventIndex,
     "it": behaviour.interest_test,
 }
 
@@ -126,10 +135,11 @@ class Gen:
             raise Unclean
         if isinstance(parsed, behaviour.Interest):
             return f"it({self.const(parsed)}, a)"
-        where = None
-        if parsed.where is not None and parsed.where_eq is None:
-            where = compile_condition(parsed.where, strict=True)
-        return f"wt({self.const(parsed)}, a, {self.const(where)})"
+        window = self.const(parsed)
+        if parsed.where is None or parsed.where_eq is not None:
+            return f"(wi(ix, {window}) if ix is not None else wt({window}, a, None))"
+        where = compile_condition(parsed.where, strict=True)
+        return f"wt({window}, a, {self.const(where)})"
 
     def field(self, path: str, cond: Any) -> str:
         keep_missing = reads_missing(cond)
@@ -329,14 +339,14 @@ def reads_missing(cond: Any) -> bool:
     return "$type" in cond or ("$not" in cond and reads_missing(cond["$not"]))
 
 
-def _build(expr: str, gen: Gen, fallback: Predicate, mode: str) -> Predicate:
+def _build(expr: str, gen: Gen, fallback: Predicate, mode: str) -> Compiled:
     """Turn the expression into a function. "top": a non-map or any exception is answered
     by the interpreter for the whole condition (which never raises), so the fast form may
     take shortcuts that raise on odd data. "sub" ($elemMatch, where): a non-map goes to the
     interpreter, exceptions propagate to the top. "value": the bare expression."""
     names = [f"k{i}" for i in range(len(gen.consts))]
     unpack = f"    {', '.join(names)}, = K\n" if names else ""
-    lines = ["def make(K, fb):\n", unpack, "    def test(a):\n"]
+    lines = ["def make(K, fb):\n", unpack, "    def test(a, ix=None):\n"]
     if mode != "value":
         lines.append("        if a.__class__ is not dict:\n            return fb(a)\n")
     if mode == "top":
@@ -348,19 +358,19 @@ def _build(expr: str, gen: Gen, fallback: Predicate, mode: str) -> Predicate:
     lines.append("    return test\n")
     namespace = dict(HELPERS)
     exec(compile("".join(lines), "<condition>", "exec"), namespace)
-    made: Predicate = namespace["make"](tuple(gen.consts), fallback)
+    made: Compiled = namespace["make"](tuple(gen.consts), fallback)
     return made
 
 
-def compile_condition(condition: Any, strict: bool = False) -> Predicate:
+def compile_condition(condition: Any, strict: bool = False) -> Compiled:
     """A condition as one function of the attribute map. `strict` (for conditions nested in
     $elemMatch or `where`) re-raises Unclean and lets run-time exceptions propagate."""
     gen = Gen()
 
-    def fallback(attributes: Any) -> bool:
+    def fallback(attributes: Any, index: behaviour.EventIndex | None = None) -> bool:
         return evaluate(condition, attributes)
 
-    def nested(attributes: Any) -> bool:
+    def nested(attributes: Any, index: behaviour.EventIndex | None = None) -> bool:
         return eval_condition(condition, attributes) is True
 
     try:
@@ -372,7 +382,7 @@ def compile_condition(condition: Any, strict: bool = False) -> Predicate:
         return fallback
 
 
-def compile_value(cond: Any) -> Predicate:
+def compile_value(cond: Any) -> Compiled:
     """A field-level condition as a function of one value (for $all and $elemMatch)."""
     gen = Gen()
     mark = gen.mark()

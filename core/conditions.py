@@ -8,6 +8,9 @@ $recency, $interest; see docs/contracts.md). Entry points:
 - `compile(condition)`: the same answers from one generated function, built once per bundle.
 - `compile_all(conditions)`: a whole bundle's conditions as one function returning a list of
   answers; each attribute is read once per request, the fastest way to evaluate many.
+- `EventIndex(attributes)`: the attribute map's events bucketed for $count and $recency. Both
+  compiled forms take one as an optional second argument, so the conditions of one request
+  share a single index instead of each scanning `events`.
 - `validate(condition)`: human-readable problems, for the bundle compiler to reject with.
 - `referenced_paths(condition)`: top-level attributes read, for indexing rules.
 
@@ -23,21 +26,23 @@ Python's `re` (the same in CPython and Pyodide).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from core.condition_batch import Batch
 from core.condition_batch import compile_all as _compile_all
+from core.condition_behaviour import EventIndex
+from core.condition_compile import Compiled as Predicate
 from core.condition_compile import compile_condition
 from core.condition_eval import evaluate as _evaluate
 from core.condition_validate import check_condition, paths
 
 Condition = Mapping[str, Any]
-Predicate = Callable[[Mapping[str, Any]], bool]
-Batch = Callable[[Mapping[str, Any]], list[bool]]
 
 __all__ = [
     "Batch",
     "Condition",
+    "EventIndex",
     "Predicate",
     "compile",
     "compile_all",

@@ -187,9 +187,10 @@ def resolve(
 
     `sensitive_optins` adds opt-ins recorded elsewhere (e.g. a signed-in profile).
     """
-    if policy is None or isinstance(policy, Mapping):
+    # exact-class tests first: the ABC check is a Python-level call, on every request
+    if policy is None or (policy.__class__ is not ConsentPolicy and isinstance(policy, Mapping)):
         policy = policy_from_dict(policy)
-    if not isinstance(consent_input, Mapping):
+    if consent_input.__class__ is not dict and not isinstance(consent_input, Mapping):
         consent_input = {}  # anything but a map is no consent information at all
     gpc = consent_input.get("gpc") in (True, "1", "true")  # in doubt, honour the opt-out
     cookie = consent_input.get("cookie")

@@ -133,9 +133,7 @@ def encode(s: VisitorState, compress: bool) -> tuple[bytes, list[int]] | None:
         values += [round(c.value * SCALE) for _, c in counts]
         top = max(small)
         width = 1 if top < 0x100 else 2 if top < 0x10000 else 4
-        columns = (
-            _column(_WIDTHS[width], small) + _column("I", times) + _column("i", values)
-        )
+        columns = _column(_WIDTHS[width], small) + _column("I", times) + _column("i", values)
     except (OverflowError, ValueError, TypeError):  # out of range, NaN: version 1's case
         return None
     text = "".join(table).encode("utf-8", "surrogatepass")

@@ -158,7 +158,6 @@ def uvarint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-
 def parse(body: bytes) -> VisitorState:
     """The inverse of `payload`; any malformation raises (`decode` turns that into None)."""
     raw_created, pos = uvarint(body, 0)

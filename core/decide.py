@@ -18,6 +18,7 @@ from core import experiments as experiments_mod
 from core import fold as fold_mod
 from core import segments as segments_mod
 from core.bundle import Bundle
+from core.conditions import EventIndex
 from core.consent import ConsentDecision
 from core.page_request import PageRequest, build, known_profile
 from core.recommend import RecsQuery, recommend
@@ -153,7 +154,7 @@ def _choose(req: PageRequest, slot: str) -> SlotDecision:
             continue
         if not rule.matches_page(req.page_type, req.path):
             continue
-        if rule.when is not None and not rule.when(req.attributes):
+        if rule.when is not None and not rule.when(req.attributes, req.index):
             continue
         decision = SlotDecision(slot=slot, rule=rule.id)
         block_id: str | None = rule.block
@@ -215,15 +216,20 @@ def decide(
     state: VisitorState,
     now: int,
     consent: ConsentDecision | None = None,
+    *,
+    owned: bool = False,
 ) -> Decision:
     """Decide every slot of the page; `Decision.state` is the visitor's new state.
 
     `consent` may be passed when the caller already resolved it from `request["consent"]`.
+    `state` is left as it was unless `owned`: then the caller hands it over (a state it has
+    just decoded and shares with nobody) and it becomes the new state, saving a copy.
     """
     if consent is None:
         consent = consent_mod.resolve(request.get("consent"), bundle.consent)
-    req, events = build(bundle, request, state, now, consent)
+    req, events = build(bundle, request, state, now, consent, owned=owned)
     holdout = consent.profile and experiments_mod.in_holdout(bundle.holdout, req.state.visitor_id)
+    req.index = EventIndex(req.attributes)
     if consent.profile:
         req.attributes["segments"] = []
         membership = segments_mod.compute(
@@ -233,6 +239,8 @@ def decide(
             now,
             bundle.settings.half_life_hours,
             req.sensitive_excluded,
+            req.index,
+            (req.attributes["interests"], req.attributes["counts"]),  # build decayed them
         )
         known = known_profile(request)
         if known is not None and isinstance(known.get("segments"), list):
@@ -242,7 +250,12 @@ def decide(
             membership.segments.extend(extra[:50])
     else:
         membership = segments_mod.compute(
-            bundle.segment_plan, req.attributes, None, now, bundle.settings.half_life_hours
+            bundle.segment_plan,
+            req.attributes,
+            None,
+            now,
+            bundle.settings.half_life_hours,
+            index=req.index,
         )
     req.segment_set = frozenset(membership.segments)
     slots: dict[str, SlotDecision] = {}

@@ -113,9 +113,27 @@ def vector(
     half_life_hours: float,
     device: str | None = None,
     hidden: frozenset[str] = frozenset(),
+    decayed: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
 ) -> list[float]:
-    """All features of a model, in order."""
-    return [value(f, state, now, half_life_hours, device, hidden) for f in features]
+    """All features of a model, in order.
+
+    `decayed` is the state's (interests, counts) already decayed to `now` (`state.decayed`),
+    when the caller has them: interest and count features are then read, not recomputed.
+    """
+    if decayed is None:
+        return [value(f, state, now, half_life_hours, device, hidden) for f in features]
+    interests, counts = decayed
+    out: list[float] = []
+    for f in features:
+        kind = f.kind
+        if kind == "interest":
+            hide = hidden and f.key.partition(":")[2] in hidden
+            out.append(0.0 if hide else interests.get(f.key, 0.0))
+        elif kind == "event_count":
+            out.append(counts.get(f.key, 0.0))
+        else:
+            out.append(value(f, state, now, half_life_hours, device, hidden))
+    return out
 
 
 def describe(features: Sequence[Feature]) -> list[dict[str, Any]]:

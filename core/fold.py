@@ -129,13 +129,16 @@ def page_step(
     now: int,
     settings: Settings,
     item_info: ItemLookup,
+    *,
+    copy: bool = True,
 ) -> VisitorState:
     """`touch` and, when `view` is given, `fold` of the page's view event, in one copy.
 
     The decision calls this once per page; the returned state is a private copy the caller
-    may go on changing in place (see `record_exposures(..., copy=False)`).
+    may go on changing in place (see `record_exposures(..., copy=False)`). With `copy` False
+    the caller hands `state` over (one it just decoded) and it is changed in place instead.
     """
-    s = copy_state(state)
+    s = copy_state(state) if copy else state
     _session(s, now, settings)
     s.session_pages += 1
     s.updated_at = max(s.updated_at, now)
@@ -146,6 +149,8 @@ def page_step(
             try:
                 _apply(s, event, now, settings)
             except Exception:  # same contract as fold: a bad event changes nothing
+                if not copy:  # no untouched original to go back to: keep what applied
+                    return s
                 return touch(state, now, settings)
     return s
 

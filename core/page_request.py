@@ -16,6 +16,7 @@ from typing import Any
 from core import attributes as attributes_mod
 from core import fold as fold_mod
 from core.bundle import Bundle
+from core.conditions import EventIndex
 from core.consent import ConsentDecision
 from core.state import VisitorState
 
@@ -36,6 +37,8 @@ class PageRequest:
     sensitive_excluded: frozenset[str]
     values: dict[str, object] | None = None
     segment_set: frozenset[str] = frozenset()
+    index: EventIndex | None = None
+    """The attributes' events bucketed once for every condition of the request."""
 
 
 def _sensitive_excluded(bundle: Bundle, consent: ConsentDecision) -> frozenset[str]:
@@ -56,6 +59,8 @@ def sensitive_item(bundle: Bundle, index: int, hidden: frozenset[str]) -> bool:
 
 def known_profile(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
     profile = request.get("profile")
+    if profile is None or profile.__class__ is dict:  # skips the ABC check, nearly always
+        return profile
     return profile if isinstance(profile, Mapping) else None
 
 
@@ -83,7 +88,10 @@ def build(
     state: VisitorState,
     now: int,
     consent: ConsentDecision,
+    *,
+    owned: bool = False,
 ) -> tuple[PageRequest, list[dict[str, Any]]]:
+    """The page request; `owned` means the caller hands `state` over to be changed in place."""
     path = request.get("path") if isinstance(request.get("path"), str) else "/"
     assert isinstance(path, str)
     catalog = bundle.catalog
@@ -105,7 +113,7 @@ def build(
             # a view of a sensitive item is never kept without its opt-in
             view = _page_view(state, item, category, path, now)
             events.append(view)
-        state = fold_mod.page_step(state, view, now, bundle.settings, catalog.info)
+        state = fold_mod.page_step(state, view, now, bundle.settings, catalog.info, copy=not owned)
         known_id = request.get("known_id")
         if isinstance(known_id, str) and known_id:
             state.known_id = known_id[:64]
@@ -127,7 +135,7 @@ def build(
                     catalog.index[c] for c in raw[:200] if isinstance(c, str) and c in catalog.index
                 ]
     extra = request.get("attributes")
-    if isinstance(extra, Mapping):
+    if extra is not None and isinstance(extra, Mapping):
         for name, value in extra.items():
             if isinstance(name, str) and name not in attrs and name not in hidden:
                 attrs[name] = value

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
-from operator import itemgetter
+from itertools import chain, islice
 
 from core.catalog import Catalog, NeighbourTable
 
@@ -99,16 +98,6 @@ def _ranked_list(data: RecsData, query: RecsQuery) -> Sequence[int]:
     return ()
 
 
-def _allowed(catalog: Catalog, query: RecsQuery, item: int) -> bool:
-    if item in query.exclude:
-        return False
-    if query.in_stock_only and not catalog.in_stock[item]:
-        return False
-    if query.exclude_categories and catalog.category_of(item) in query.exclude_categories:
-        return False
-    return True
-
-
 def _diversify(
     catalog: Catalog, ordered: Iterable[tuple[int, float]], query: RecsQuery
 ) -> list[int]:
@@ -168,23 +157,34 @@ def _stream(
 ) -> Iterator[tuple[int, float]]:
     """Allowed items, best first: scored ones, then the ranked list, then popularity.
 
-    Lazy, so filters only touch the items actually needed to fill the slot.
+    Lazy, so filters only touch the items actually needed to fill the slot. The filters are
+    written inline, not called: this loop runs for every item a slot looks at.
     """
-    used: set[int] = set()
-    floor = 0.0
-    ranked = sorted(scores.items())  # by item, so equal scores stay in item order
-    ranked.sort(key=itemgetter(1), reverse=True)  # stable: best first, ties by item
-    for item, score in ranked:
-        if _allowed(catalog, query, item):
-            used.add(item)
-            floor = min(floor, score)
-            yield item, score
-    rank = 0
-    for fallback in (_ranked_list(data, query), data.popular):
-        for item in fallback:
-            if item in used or not _allowed(catalog, query, item):
+    ranked = sorted(scores)  # by item, so equal scores stay in item order
+    ranked.sort(key=scores.__getitem__, reverse=True)  # stable: best first, ties by item
+    scored = len(ranked)
+    exclude = query.exclude
+    in_stock = catalog.in_stock if query.in_stock_only else None
+    banned = query.exclude_categories
+    names, category = catalog.categories, catalog.category
+    used: set[int] | None = None
+    floor, rank = 0.0, 0
+    for position, item in enumerate(chain(ranked, _ranked_list(data, query), data.popular)):
+        if position >= scored:
+            if used is None:  # a scored item was yielded or filtered out already
+                used = set(scores)
+            if item in used:
                 continue
             used.add(item)
+        if item in exclude or (in_stock is not None and not in_stock[item]):
+            continue
+        if banned and names[category[item]] in banned:
+            continue
+        if position < scored:
+            score = scores[item]
+            floor = min(floor, score)
+            yield item, score
+        else:
             rank += 1
             yield item, floor - rank * 1e-6
 

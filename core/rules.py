@@ -8,7 +8,7 @@ order.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from core import conditions
 from core.attributes import PROFILE_PATHS
 from core.templates import Template, TemplateError, compile_template
 
-Predicate = Callable[[Mapping[str, Any]], bool]
+Predicate = conditions.Predicate
 
 
 class RuleError(ValueError):

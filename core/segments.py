@@ -7,7 +7,7 @@ segment that reads stored behaviour is computed only with profile consent.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ from core.attributes import PROFILE_PATHS
 from core.features import Feature, FeatureError
 from core.state import VisitorState
 
-Predicate = Callable[[Mapping[str, Any]], bool]
+Predicate = conditions.Predicate
 
 
 class SegmentError(ValueError):
@@ -197,9 +197,9 @@ class Plan:
 
     segments: tuple[Segment, ...]
     context_ids: tuple[str, ...] = ()
-    context_batch: Callable[[Any], list[bool]] | None = None
+    context_batch: conditions.Batch | None = None
     profile_ids: tuple[str, ...] = ()
-    profile_batch: Callable[[Any], list[bool]] | None = None
+    profile_batch: conditions.Batch | None = None
     sequential: tuple[Segment, ...] = ()
     order: Mapping[str, int] = field(default_factory=dict)
     features: tuple[Feature, ...] = ()
@@ -219,6 +219,17 @@ def _shared_features(
             continue
         positions.append(tuple(distinct.setdefault(f, len(distinct)) for f in segment.features))
     return tuple(distinct), tuple(positions)
+
+
+def _order(segment_list: Sequence[Segment]) -> dict[str, int]:
+    """Rank of every id `compute` can report: segments in declared order, then cluster
+    names that are not segment ids themselves (so membership sorts with a C-level key)."""
+    order = {segment.id: i for i, segment in enumerate(segment_list)}
+    for segment in segment_list:
+        if isinstance(segment, CentroidModel):
+            for name in segment.names:
+                order.setdefault(name, len(segment_list))
+    return order
 
 
 def plan(segment_list: Sequence[Segment], raw: Sequence[Any] = ()) -> Plan:
@@ -249,7 +260,7 @@ def plan(segment_list: Sequence[Segment], raw: Sequence[Any] = ()) -> Plan:
         profile_ids=tuple(i for i, _ in profile),
         profile_batch=conditions.compile_all([c for _, c in profile]) if profile else None,
         sequential=tuple(sequential),
-        order={segment.id: i for i, segment in enumerate(segment_list)},
+        order=_order(segment_list),
     )
 
 
@@ -260,13 +271,19 @@ def compute(
     now: int,
     half_life_hours: float,
     hidden: frozenset[str] = frozenset(),
+    index: conditions.EventIndex | None = None,
+    decayed: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
 ) -> Membership:
     """Every segment the visitor is in; `state` None means contextual mode (no profile).
 
     Rule segments that read `segments` see those found before them (batched ones first,
-    then the others in declared order), so a segment can build on others.
+    then the others in declared order), so a segment can build on others. `index` is the
+    attributes' EventIndex when the caller shares one with other conditions; `decayed` the
+    state's counters at `now` when the caller has them (see `features.vector`).
     """
     steps = arranged if isinstance(arranged, Plan) else plan(arranged)
+    if index is None:
+        index = conditions.EventIndex(attributes)
     members: list[str] = []
     propensity: dict[str, float] = dict(attributes.get("propensity") or {})
     attributes["segments"] = members
@@ -274,13 +291,17 @@ def compute(
     if steps.context_batch is not None:
         members.extend(
             i
-            for i, hit in zip(steps.context_ids, steps.context_batch(attributes), strict=True)
+            for i, hit in zip(
+                steps.context_ids, steps.context_batch(attributes, index), strict=True
+            )
             if hit
         )
     if state is not None and steps.profile_batch is not None:
         members.extend(
             i
-            for i, hit in zip(steps.profile_ids, steps.profile_batch(attributes), strict=True)
+            for i, hit in zip(
+                steps.profile_ids, steps.profile_batch(attributes, index), strict=True
+            )
             if hit
         )
     batched = len(members)
@@ -290,13 +311,15 @@ def compute(
         if isinstance(segment, RuleSegment):
             if segment.needs_profile and state is None:
                 continue
-            if segment.when(attributes):
+            if segment.when(attributes, index):
                 members.append(segment.id)
             continue
         if state is None:
             continue
         if values is None:
-            values = features.vector(steps.features, state, now, half_life_hours, device, hidden)
+            values = features.vector(
+                steps.features, state, now, half_life_hours, device, hidden, decayed
+            )
         x = [values[i] for i in where]
         if isinstance(segment, CentroidModel):
             members.append(segment.nearest(x))
@@ -307,5 +330,8 @@ def compute(
                 members.append(segment.id)
     if batched and len(members) > 1 and steps.order:
         order = steps.order
-        members.sort(key=lambda sid: order.get(sid, len(order)))
+        try:
+            members.sort(key=order.__getitem__)
+        except KeyError:  # a hand-made Plan whose order misses some id: unknown ids last
+            members.sort(key=lambda sid: order.get(sid, len(order)))
     return Membership(segments=members, propensity=propensity)

@@ -45,6 +45,19 @@ class Counter:
         self.updated_at = max(now, self.updated_at)
 
 
+def decayed(table: Mapping[str, Counter], now: int, half_life_hours: float) -> dict[str, float]:
+    """Every counter's `at(now, half_life_hours)`, the same arithmetic written inline: one
+    call per table instead of one per counter (calls are what a request pays for most)."""
+    if half_life_hours <= 0:
+        return {k: c.value for k, c in table.items()}
+    seconds = half_life_hours * 3600.0
+    power = math.pow
+    return {
+        k: c.value * power(0.5, (now - c.updated_at) / seconds) if now > c.updated_at else c.value
+        for k, c in table.items()
+    }
+
+
 @dataclass
 class LoggedEvent:
     """One behaviour event kept for windowed conditions ($count, $recency)."""

@@ -7,8 +7,9 @@ clock and random visitor ids come from the caller, so these stay pure.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from core import consent as consent_mod
 from core import cookie as cookie_mod
@@ -25,7 +26,7 @@ FOLDABLE = frozenset(EVENT_TYPES) - {"exposure"}
 
 def _cookies(request: Mapping[str, Any]) -> Mapping[str, Any]:
     cookies = request.get("cookies")
-    return cookies if isinstance(cookies, Mapping) else {}
+    return cookies if cookies.__class__ is dict or isinstance(cookies, Mapping) else {}
 
 
 def _state(
@@ -45,18 +46,22 @@ def _set_cookie(
     return "" if had_cookie else None
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 CONTEXT_CACHE_ENTRIES = 10_000
 STATE_CACHE_ENTRIES = 2_000
 
 
 def _read_state(
     bundle: Bundle, value: str | None, key: bytes, now: int, fresh_id: str
-) -> VisitorState:
-    """The state in a cookie, from the recent-states memo when this process wrote it.
+) -> tuple[VisitorState, bool]:
+    """The state in a cookie, from the recent-states memo when this process wrote it, and
+    whether it is the caller's own (freshly decoded) rather than the memo's shared one.
 
     The memo is keyed by the signing key and the exact cookie value, and holds the state as
     the cookie decodes (`cookie.encode_with_state`), so a hit gives what a decode would.
-    Decisions never change a state they are given (they work on a copy), so it can be shared.
+    Decisions never change a state they are not handed over (they work on a copy), so it
+    can be shared.
     """
     if value is not None:
         known = bundle.recent_states.get((key, value))
@@ -65,23 +70,31 @@ def _read_state(
             known is not None
             and max(known.created_at, known.updated_at, known.session_started_at) <= limit
         ):
-            return known  # the same answer decode gives, including its future-date check
-    return cookie_mod.decode(value, key, now, fresh_id, bundle.settings)
+            return known, False  # what decode gives, including its future-date check
+    return cookie_mod.decode(value, key, now, fresh_id, bundle.settings), True
+
+
+def _keep(memo: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> None:
+    """Insert, dropping the oldest entry when full: one entry is freed per insert, never a
+    whole memo at once (freeing thousands of states inside one request stalls it)."""
+    if len(memo) >= limit:
+        memo.popitem(last=False)
+    memo[key] = value
 
 
 def _remember(bundle: Bundle, key: bytes, value: str, state: VisitorState) -> None:
-    if not value:
-        return
-    if len(bundle.recent_states) >= STATE_CACHE_ENTRIES:
-        bundle.recent_states.clear()
-    bundle.recent_states[(key, value)] = state
+    if value:
+        _keep(bundle.recent_states, (key, value), state, STATE_CACHE_ENTRIES)
 
 
+_SCALARS = frozenset((str, int, float, bool))
 _CONTEXT_FIELDS = ("path", "device", "country", "language", "local_hour", "weekday")
 
 
 def _frozen(value: Any) -> Any:
     """A hashable stand-in for a JSON-like value (raises TypeError for anything else)."""
+    if value is None or value.__class__ in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):
@@ -153,14 +166,12 @@ def handle_page(
             decision = decide(bundle, request, fresh(fresh_id, now), now, consent)
             cached = _result(bundle, decision, None)
             if key is not None:
-                if len(bundle.contextual) >= CONTEXT_CACHE_ENTRIES:
-                    bundle.contextual.clear()
-                bundle.contextual[key] = cached
+                _keep(bundle.contextual, key, cached, CONTEXT_CACHE_ENTRIES)
         result = dict(cached)
         result["set_cookie"] = clear
         return result
-    state = _read_state(bundle, raw if had_cookie else None, cookie_key, now, fresh_id)
-    decision = decide(bundle, request, state, now, consent)
+    state, owned = _read_state(bundle, raw if had_cookie else None, cookie_key, now, fresh_id)
+    decision = decide(bundle, request, state, now, consent, owned=owned)
     state = decision.state
     value, as_decoded = cookie_mod.encode_with_state(state, cookie_key, bundle.settings, now)
     if as_decoded is not None:

@@ -164,6 +164,64 @@ def test_never_raises_and_compile_agrees(condition: Any, attributes: Any) -> Non
     assert isinstance(conditions.referenced_paths(condition), set)
 
 
+def _ordered(events: Any) -> Any:
+    """The events whose timestamps are numbers, oldest first (as the visitor state keeps
+    them): the form whose windows an EventIndex counts by bisection."""
+    if not isinstance(events, list):
+        return events
+    timed = [e for e in events if isinstance(e, dict) and type(e.get("ts")) in (int, float)]
+    return sorted((e for e in timed if e["ts"] == e["ts"]), key=lambda e: e["ts"])
+
+
+@SETTINGS
+@given(
+    condition=tailor_conditions(),
+    attributes=attribute_maps,
+    ordered=st.booleans(),
+    now=st.one_of(st.integers(0, 200_000), st.sampled_from([math.nan, math.inf, -math.inf])),
+    hours=st.sampled_from([None, 0, 1, 24, 1e300, math.inf]),
+)
+def test_a_shared_event_index_gives_the_same_answers(
+    condition: Any, attributes: dict[str, Any], ordered: bool, now: float, hours: float | None
+) -> None:
+    attributes = dict(attributes, now=now)
+    if ordered:
+        attributes["events"] = _ordered(attributes.get("events"))
+    window: dict[str, Any] = {"event": "view"}
+    if hours is not None:
+        window["within_hours"] = hours
+    counted = {"$count": {**window, "where": {"category": "hiking"}, "gte": 1}}
+    checks = [condition, counted, {"$recency": window}]
+    index = conditions.EventIndex(attributes)
+    expected = [conditions.evaluate(c, attributes) for c in checks]
+    assert [conditions.compile(c)(attributes, index) for c in checks] == expected
+    assert conditions.compile_all(checks)(attributes, index) == expected
+    assert conditions.compile_all(checks)(attributes, conditions.EventIndex(attributes)) == expected
+
+
+@SETTINGS
+@given(
+    stamps=st.lists(st.sampled_from([0, 3600, 82800, 86400, 90000, "x", math.nan]), max_size=6),
+    now=st.sampled_from([3600, 86400, 90000, 90000.5]),
+    hours=st.sampled_from([0, 1, 24]),
+    ordered=st.booleans(),
+)
+def test_an_event_index_counts_window_edges_like_a_scan(
+    stamps: list[Any], now: float, hours: int, ordered: bool
+) -> None:
+    """Timestamps on and around each window's start (now - hours), kept in order or not."""
+    events = [{"type": "view", "ts": ts, "category": "hiking"} for ts in stamps]
+    attributes = {"now": now, "events": _ordered(events) if ordered else events}
+    window = {"event": "view", "within_hours": hours}
+    checks = [
+        {"$count": {**window, "where": {"category": "hiking"}, "gte": n}} for n in (1, 2, 3)
+    ] + [{"$count": {**window, "eq": n}} for n in (0, 1, 2)] + [{"$recency": window}]
+    expected = [conditions.evaluate(c, attributes) for c in checks]
+    index = conditions.EventIndex(attributes)
+    assert [conditions.compile(c)(attributes, index) for c in checks] == expected
+    assert conditions.compile_all(checks)(attributes) == expected
+
+
 def _mutate(value: Any, choice: int) -> Any:
     """Damage one part of a condition: swap an operator, an operand or a list for a scalar."""
     if isinstance(value, dict) and value:

@@ -15,7 +15,7 @@ from core.features import (
     value,
     vector,
 )
-from core.state import Counter, LoggedEvent, VisitorState, fresh
+from core.state import Counter, LoggedEvent, VisitorState, decayed, fresh
 from tests.core_support import HOUR, T0
 
 HALF_LIFE = 72.0
@@ -146,3 +146,31 @@ def test_decayed_interest_never_grows(value_: float, hours: float, half_life: fl
     s.interests["k"] = Counter(value_, T0)
     later = value(Feature("f", "interest", "k"), s, T0 + int(hours * HOUR), half_life, None)
     assert 0.0 <= later <= value_
+
+
+@given(
+    counters=st.lists(
+        st.tuples(st.floats(-1e6, 1e6), st.integers(T0 - 400 * HOUR, T0 + 5 * HOUR)), max_size=6
+    ),
+    half_life=st.sampled_from([0.0, -1.0, 0.5, 72.0, 1e9]),
+    hidden=st.sampled_from([frozenset(), frozenset({"c1"})]),
+)
+def test_vector_reads_the_decayed_counters_it_is_given_as_it_would_compute_them(
+    counters: list[tuple[float, int]], half_life: float, hidden: frozenset[str]
+) -> None:
+    """`decayed` is exactly every counter's `at`, and `vector` with it equals without it."""
+    s = state()
+    s.interests = {f"category:c{i}": Counter(v, t) for i, (v, t) in enumerate(counters)}
+    s.counts = {"view": Counter(*counters[0])} if counters else {}
+    interests = decayed(s.interests, T0, half_life)
+    counts = decayed(s.counts, T0, half_life)
+    assert interests == {k: c.at(T0, half_life) for k, c in s.interests.items()}
+    assert counts == {k: c.at(T0, half_life) for k, c in s.counts.items()}
+    raw = [{"kind": "interest", "key": f"category:c{i}"} for i in range(7)]
+    raw += [{"kind": "event_count", "key": "view"}, {"kind": "cart_size"}]
+    features = parse_features(raw, "f")
+    expected = vector(features, s, T0, half_life, "mobile", hidden)
+    got = vector(features, s, T0, half_life, "mobile", hidden, (interests, counts))
+    assert got == expected
+    if hidden and len(counters) > 1:
+        assert got[1] == 0.0  # a hidden interest reads as absent, decayed or not

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from core.segments import (
     SegmentError,
     compute,
     parse,
+    plan,
 )
 from core.state import Counter, fresh
 from tests.core_support import T0
@@ -229,3 +231,27 @@ def test_features_decay_with_the_given_half_life() -> None:
     later_score = compute(segs, {}, s, T0 + 10 * 3600, 10.0).propensity["buyer"]
     assert fresh_score == pytest.approx(1 / (1 + math.exp(-1.0)))
     assert later_score == pytest.approx(0.5)
+
+
+def test_batched_and_model_segments_are_reported_in_declared_order() -> None:
+    """Cluster names that are not segment ids go last; one that is an id takes its place."""
+    raw = [
+        centroid(names=["browsers", "carters", "mobile"]),
+        propensity(intercept=10.0),
+        {"id": "mobile", "when": {"device": "mobile"}},
+        {"id": "early", "when": {"local_hour": {"$lt": 9}}},
+    ]
+    steps = plan(parse(raw), raw)
+    assert steps.context_ids == ("mobile", "early")  # evaluated first, in one batch
+    attrs: dict[str, Any] = {"device": "mobile", "local_hour": 8}
+    membership = compute(steps, attrs, cart_state(9), T0, 72.0)
+    assert membership.segments == ["buyer", "mobile", "early", "carters"]
+    reader = cart_state(0)
+    reader.session_pages = 10  # nearest to the third centroid, named like a segment
+    attrs = {"device": "desktop", "local_hour": 8}
+    assert compute(steps, attrs, reader, T0, 72.0).segments == ["buyer", "mobile", "early"]
+    partial = replace(steps, order={"early": 0})  # a hand-made plan missing ids still sorts
+    attrs = {"device": "mobile", "local_hour": 8}
+    assert compute(partial, attrs, cart_state(9), T0, 72.0).segments == [
+        "early", "mobile", "carters", "buyer"
+    ]

@@ -310,3 +310,45 @@ def test_memoised_states_equal_what_decoding_the_cookie_gives() -> None:
         value = result["set_cookie"]
         memo = bundle.recent_states[(KEY, value)]
         assert memo == cookie_mod.decode(value, KEY, T0 + 600 * step, "other", bundle.settings)
+
+
+def test_a_state_served_twice_from_the_memo_is_never_changed_by_a_decision() -> None:
+    """A memo hit is shared, so the decision copies it; a fresh decode is handed over."""
+    bundle = load()
+    first = visit.handle_page(bundle, page_request(None), KEY, T0, "fresh")["set_cookie"]
+    shared = bundle.recent_states[(KEY, first)]
+    before = cookie_mod.decode(first, KEY, T0 + 60, "other", bundle.settings)
+    answers = [
+        visit.handle_page(bundle, page_request(first), KEY, T0 + 60, "fresh") for _ in range(2)
+    ]
+    assert bundle.recent_states[(KEY, first)] is shared and shared == before
+    assert answers[0] == answers[1]
+    bundle.recent_states.clear()  # the same request again, now from a decoded (owned) state
+    assert visit.handle_page(bundle, page_request(first), KEY, T0 + 60, "fresh") == answers[0]
+
+
+def test_memos_drop_their_oldest_entry_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(visit, "STATE_CACHE_ENTRIES", 3)
+    bundle = load()
+    values: list[str] = []
+    value = None
+    for step in range(5):
+        now = T0 + 600 * step
+        value = visit.handle_page(bundle, page_request(value), KEY, now, "fresh")["set_cookie"]
+        values.append(value)
+    assert list(bundle.recent_states) == [(KEY, v) for v in values[2:]]
+    # an evicted cookie is decoded again, to the same answer
+    again = visit.handle_page(bundle, page_request(values[0]), KEY, T0 + 600, "fresh")
+    bundle.recent_states[(KEY, values[0])] = cookie_mod.decode(
+        values[0], KEY, T0 + 600, "other", bundle.settings
+    )
+    assert visit.handle_page(bundle, page_request(values[0]), KEY, T0 + 600, "fresh") == again
+
+
+def page_request(cookie: str | None) -> dict[str, Any]:
+    return {
+        "path": "/products/boot-1",
+        "consent": {"cookie": "granted"},
+        "cookies": {"tailor_s": cookie},
+        "page_slots": ["hero", "recs", "promo"],
+    }
