@@ -1,8 +1,10 @@
-"""The state cookie's columnar payload (version 2): the same state as version 1, read in C.
+"""The state cookie's columnar payload (version 2): the same state as version 1, read fast.
 
 Version 1 (`core.cookie_format`) spends most of its time in Python loops over varint bytes.
 Version 2 lays the same fields out as three fixed-width number columns plus one text blob,
-so encoding and decoding are a few `array` conversions, slices and `map` calls::
+so encoding and decoding are a few `array` conversions, slices and comprehensions. (Not
+`map` over bound C methods such as `dict.__getitem__`: in Pyodide each such call costs two
+to three times a comprehension's subscript; see docs/benchmarks.md.)::
 
     u8 version (2) | u8 flags (bit 0: body is a zlib stream; other bits must be 0) | body
     body := u8 width of the small column (1, 2 or 4)
@@ -33,8 +35,8 @@ from __future__ import annotations
 import sys
 import zlib
 from array import array
-from itertools import accumulate, chain, count
-from operator import attrgetter
+from itertools import accumulate, chain, count, pairwise
+from typing import cast
 
 from core.cookie_format import CODES, FLAG_ZLIB, SCALE, settle_fields, uvarint, varints
 from core.state import EVENT_TYPES, Counter, LoggedEvent, VisitorState
@@ -42,10 +44,6 @@ from core.state import EVENT_TYPES, Counter, LoggedEvent, VisitorState
 VERSION = 2
 _WIDTHS = {1: "B", 2: "H", 4: "I"}
 _SWAP = sys.byteorder != "little"
-_ITEM = attrgetter("item")
-_CATEGORY = attrgetter("category")
-_UPDATED = attrgetter("updated_at")
-_TS = attrgetter("ts")
 
 
 def _column(code: str, numbers: list[int]) -> bytes:
@@ -75,13 +73,15 @@ def encode(s: VisitorState, compress: bool) -> tuple[bytes, list[int]] | None:
     """The version 2 payload and its fixed-point counter values (for `settle`), or None."""
     counts = [(CODES[k], c) for k, c in s.counts.items() if k in CODES]
     events = [e for e in s.events if e.type in CODES]
+    items = [e.item for e in events]
+    categories = [e.category for e in events]
     table = dict.fromkeys(
         chain(
             (s.visitor_id, s.known_id, s.consent),
             s.recent_items,
             s.interests,
-            map(_ITEM, events),
-            map(_CATEGORY, events),
+            items,
+            categories,
             s.cart,
             s.purchases,
             s.exposures,
@@ -89,43 +89,43 @@ def encode(s: VisitorState, compress: bool) -> tuple[bytes, list[int]] | None:
         )
     )
     table.pop(None, None)
-    ref = dict(zip(table, count(1)))
+    strings = cast("dict[str, None]", table)  # None was the only non-string
+    ref: dict[str | None, int] = dict(zip(strings, count(1)))
     ref[None] = 0
-    at = ref.__getitem__
     interests = s.interests.values()
-    small = [len(table), *map(len, table)]
+    small = [len(strings), *[len(name) for name in strings]]
     small += (
-        at(s.visitor_id),
-        at(s.known_id),
-        at(s.consent),
+        ref[s.visitor_id],
+        ref[s.known_id],
+        ref[s.consent],
         max(0, s.visit_count),
         max(0, s.session_pages),
         max(0, s.revision),
         len(s.recent_items),
     )
-    small += map(at, s.recent_items)
+    small += [ref[x] for x in s.recent_items]
     small.append(len(s.interests))
-    small += map(at, s.interests)
+    small += [ref[x] for x in s.interests]
     small.append(len(counts))
     small += [code for code, _ in counts]
     small.append(len(events))
     small += [CODES[e.type] for e in events]
-    small += map(at, map(_ITEM, events))
-    small += map(at, map(_CATEGORY, events))
+    small += [ref[x] for x in items]
+    small += [ref[x] for x in categories]
     small.append(len(s.cart))
-    small += map(at, s.cart)
+    small += [ref[x] for x in s.cart]
     small.append(len(s.purchases))
-    small += map(at, s.purchases)
+    small += [ref[x] for x in s.purchases]
     small.append(len(s.exposures))
-    small += map(at, s.exposures)
-    small += map(len, s.exposures.values())
+    small += [ref[x] for x in s.exposures]
+    small += [len(stamps) for stamps in s.exposures.values()]
     small.append(len(s.assignments))
-    small += map(at, s.assignments)
-    small += map(at, s.assignments.values())
+    small += [ref[x] for x in s.assignments]
+    small += [ref[x] for x in s.assignments.values()]
     times = [s.created_at, s.updated_at, s.session_started_at]
-    times += map(_UPDATED, interests)
+    times += [c.updated_at for c in interests]
     times += [c.updated_at for _, c in counts]
-    times += map(_TS, events)
+    times += [e.ts for e in events]
     times += (s.cart_changed_at, s.last_purchase_at)
     times += chain.from_iterable(s.exposures.values())
     try:
@@ -136,7 +136,7 @@ def encode(s: VisitorState, compress: bool) -> tuple[bytes, list[int]] | None:
         columns = _column(_WIDTHS[width], small) + _column("I", times) + _column("i", values)
     except (OverflowError, ValueError, TypeError):  # out of range, NaN: version 1's case
         return None
-    text = "".join(table).encode("utf-8", "surrogatepass")
+    text = "".join(strings).encode("utf-8", "surrogatepass")
     head = varints([len(small), len(times), len(values), len(text)], bytearray())
     body = bytes((width,)) + head + columns + text
     flags = 0
@@ -157,7 +157,7 @@ def _read(code: str, data: bytes) -> list[int]:
 
 def _refs(strings: list[str | None], refs: list[int]) -> list[str]:
     """The strings of required references (0, meaning None, is malformed here)."""
-    found = list(map(strings.__getitem__, refs))
+    found = [strings[r] for r in refs]
     if None in found:
         raise ValueError("missing string")
     return found  # type: ignore[return-value]
@@ -181,7 +181,7 @@ def parse(body: bytes) -> VisitorState:
     stops = list(accumulate(small[1 : 1 + n], initial=0))
     if len(stops) != n + 1 or stops[-1] != len(text):
         raise ValueError("string lengths do not match the text")
-    strings: list[str | None] = [None, *map(text.__getitem__, map(slice, stops, stops[1:]))]
+    strings: list[str | None] = [None, *[text[a:b] for a, b in pairwise(stops)]]
     p = 1 + n
     s = VisitorState(visitor_id=_refs(strings, small[p : p + 1])[0])
     s.known_id, s.consent = strings[small[p + 1]], strings[small[p + 2]]
@@ -197,14 +197,17 @@ def parse(body: bytes) -> VisitorState:
     s.interests = dict(zip(keys, map(Counter, values[v : v + n], times[t : t + n]), strict=True))
     p, t, v = p + 1 + n, t + n, v + n
     n = small[p]
-    kinds = map(EVENT_TYPES.__getitem__, small[p + 1 : p + 1 + n])
+    kinds = [EVENT_TYPES[code] for code in small[p + 1 : p + 1 + n]]
     s.counts = dict(zip(kinds, map(Counter, values[v : v + n], times[t : t + n]), strict=True))
     p, t, v = p + 1 + n, t + n, v + n
     n = small[p]
-    kinds = map(EVENT_TYPES.__getitem__, small[p + 1 : p + 1 + n])
-    items = map(strings.__getitem__, small[p + 1 + n : p + 1 + 2 * n])
-    categories = map(strings.__getitem__, small[p + 1 + 2 * n : p + 1 + 3 * n])
-    s.events = list(map(LoggedEvent, times[t : t + n], kinds, items, categories))
+    kinds = [EVENT_TYPES[code] for code in small[p + 1 : p + 1 + n]]
+    items = [strings[r] for r in small[p + 1 + n : p + 1 + 2 * n]]
+    categories = [strings[r] for r in small[p + 1 + 2 * n : p + 1 + 3 * n]]
+    s.events = [
+        LoggedEvent(*event)
+        for event in zip(times[t : t + n], kinds, items, categories, strict=True)
+    ]
     p, t = p + 1 + 3 * n, t + n
     n = small[p]
     s.cart = _refs(strings, small[p + 1 : p + 1 + n])
