@@ -194,19 +194,25 @@ def parse(body: bytes) -> VisitorState:
     p += 1 + n
     n = small[p]
     keys = _refs(strings, small[p + 1 : p + 1 + n])
-    s.interests = dict(zip(keys, map(Counter, values[v : v + n], times[t : t + n]), strict=True))
+    s.interests = {
+        key: Counter(value, at)
+        for key, value, at in zip(keys, values[v : v + n], times[t : t + n], strict=True)
+    }
     p, t, v = p + 1 + n, t + n, v + n
     n = small[p]
     kinds = [EVENT_TYPES[code] for code in small[p + 1 : p + 1 + n]]
-    s.counts = dict(zip(kinds, map(Counter, values[v : v + n], times[t : t + n]), strict=True))
+    s.counts = {
+        kind: Counter(value, at)
+        for kind, value, at in zip(kinds, values[v : v + n], times[t : t + n], strict=True)
+    }
     p, t, v = p + 1 + n, t + n, v + n
     n = small[p]
     kinds = [EVENT_TYPES[code] for code in small[p + 1 : p + 1 + n]]
     items = [strings[r] for r in small[p + 1 + n : p + 1 + 2 * n]]
     categories = [strings[r] for r in small[p + 1 + 2 * n : p + 1 + 3 * n]]
     s.events = [
-        LoggedEvent(*event)
-        for event in zip(times[t : t + n], kinds, items, categories, strict=True)
+        LoggedEvent(ts, kind, item, category)
+        for ts, kind, item, category in zip(times[t : t + n], kinds, items, categories, strict=True)
     ]
     p, t = p + 1 + 3 * n, t + n
     n = small[p]
