@@ -78,12 +78,15 @@ class Config:
 
 
 def read_or_create_secret(path: Path) -> str:
-    """The token stored at `path`, generating a random one (mode 0600) on first use."""
+    """The token stored at `path`, generating a random one (mode 0600) on first use.
+
+    Generated tokens are hex (256 bits): URL-safe base64 starts with "-" one time in 64,
+    and a command line then reads `--origin-token -abc...` as a missing value."""
     if path.exists():
         token = path.read_text(encoding="utf-8").strip()
         if token:
             return token
-    token = secrets.token_urlsafe(32)
+    token = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(token + "\n")

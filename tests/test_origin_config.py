@@ -23,3 +23,14 @@ def test_secret_is_stable_and_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     path.write_text("\n")
     assert read_or_create_secret(path) not in ("", token)
+
+
+def test_generated_secrets_can_follow_a_command_line_option(tmp_path: Path) -> None:
+    """Every generated token is hex, so `tailor edge --origin-token TOKEN` always parses."""
+    from edge.cli import parser
+
+    for n in range(200):
+        token = read_or_create_secret(tmp_path / f"secret-{n}")
+        assert len(token) == 64 and int(token, 16) >= 0
+        args = parser().parse_args(["--origin", "http://o", "--origin-token", token])
+        assert args.origin_token == token
