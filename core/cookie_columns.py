@@ -163,6 +163,11 @@ def _refs(strings: list[str | None], refs: list[int]) -> list[str]:
     return found  # type: ignore[return-value]
 
 
+def _counters(names: list[str], values: list[float], times: list[int]) -> dict[str, Counter]:
+    """A counter table from its three columns (a comprehension: see the module docstring)."""
+    return {name: Counter(value, at) for name, value, at in zip(names, values, times, strict=True)}
+
+
 def parse(body: bytes) -> VisitorState:
     """The inverse of `payload` (body after the version and flag bytes); raises if malformed."""
     code = _WIDTHS[body[0]]
@@ -194,17 +199,11 @@ def parse(body: bytes) -> VisitorState:
     p += 1 + n
     n = small[p]
     keys = _refs(strings, small[p + 1 : p + 1 + n])
-    s.interests = {
-        key: Counter(value, at)
-        for key, value, at in zip(keys, values[v : v + n], times[t : t + n], strict=True)
-    }
+    s.interests = _counters(keys, values[v : v + n], times[t : t + n])
     p, t, v = p + 1 + n, t + n, v + n
     n = small[p]
     kinds = [EVENT_TYPES[code] for code in small[p + 1 : p + 1 + n]]
-    s.counts = {
-        kind: Counter(value, at)
-        for kind, value, at in zip(kinds, values[v : v + n], times[t : t + n], strict=True)
-    }
+    s.counts = _counters(kinds, values[v : v + n], times[t : t + n])
     p, t, v = p + 1 + n, t + n, v + n
     n = small[p]
     kinds = [EVENT_TYPES[code] for code in small[p + 1 : p + 1 + n]]
