@@ -18,7 +18,6 @@ from core import experiments as experiments_mod
 from core import fold as fold_mod
 from core import segments as segments_mod
 from core.bundle import Bundle
-from core.conditions import EventIndex
 from core.consent import ConsentDecision
 from core.page_request import PageRequest, build, known_profile
 from core.recommend import RecsQuery, recommend
@@ -229,7 +228,6 @@ def decide(
         consent = consent_mod.resolve(request.get("consent"), bundle.consent)
     req, events = build(bundle, request, state, now, consent, owned=owned)
     holdout = consent.profile and experiments_mod.in_holdout(bundle.holdout, req.state.visitor_id)
-    req.index = EventIndex(req.attributes)
     if consent.profile:
         req.attributes["segments"] = []
         membership = segments_mod.compute(

@@ -35,10 +35,10 @@ class PageRequest:
     item_index: int | None
     candidates: list[int]
     sensitive_excluded: frozenset[str]
+    index: EventIndex
+    """The attributes' events bucketed once for every condition of the request."""
     values: dict[str, object] | None = None
     segment_set: frozenset[str] = frozenset()
-    index: EventIndex | None = None
-    """The attributes' events bucketed once for every condition of the request."""
 
 
 def _sensitive_excluded(bundle: Bundle, consent: ConsentDecision) -> frozenset[str]:
@@ -139,6 +139,17 @@ def build(
         for name, value in extra.items():
             if isinstance(name, str) and name not in attrs and name not in hidden:
                 attrs[name] = value
+    request_index = EventIndex(attrs)  # after every change to attrs["events"] above
     return PageRequest(
-        bundle, state, now, consent.profile, attrs, page_type, path, item_index, candidates, hidden
+        bundle,
+        state,
+        now,
+        consent.profile,
+        attrs,
+        page_type,
+        path,
+        item_index,
+        candidates,
+        hidden,
+        request_index,
     ), events
