@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.state import VisitorState
+from core.state import decayed as decayed_table
 
 FEATURE_KINDS = frozenset(
     {
@@ -68,6 +69,11 @@ def _hours_since_last(state: VisitorState, event_type: str, now: int) -> float:
     return MAX_HOURS
 
 
+def _hidden(interest_key: str, hidden: frozenset[str]) -> bool:
+    """An interest ("category:x", "tag:y") in a sensitive category or tag not opted in."""
+    return bool(hidden) and interest_key.partition(":")[2] in hidden
+
+
 def value(
     feature: Feature,
     state: VisitorState,
@@ -82,7 +88,7 @@ def value(
     """
     kind = feature.kind
     if kind == "interest":
-        if hidden and feature.key.partition(":")[2] in hidden:
+        if _hidden(feature.key, hidden):
             return 0.0
         counter = state.interests.get(feature.key)
         return counter.at(now, half_life_hours) if counter else 0.0
@@ -119,16 +125,19 @@ def vector(
 
     `decayed` is the state's (interests, counts) already decayed to `now` (`state.decayed`),
     when the caller has them: interest and count features are then read, not recomputed.
+    Without it they are decayed here, once per table rather than once per feature.
     """
     if decayed is None:
-        return [value(f, state, now, half_life_hours, device, hidden) for f in features]
+        decayed = (
+            decayed_table(state.interests, now, half_life_hours),
+            decayed_table(state.counts, now, half_life_hours),
+        )
     interests, counts = decayed
     out: list[float] = []
     for f in features:
         kind = f.kind
         if kind == "interest":
-            hide = hidden and f.key.partition(":")[2] in hidden
-            out.append(0.0 if hide else interests.get(f.key, 0.0))
+            out.append(0.0 if _hidden(f.key, hidden) else interests.get(f.key, 0.0))
         elif kind == "event_count":
             out.append(counts.get(f.key, 0.0))
         else:
