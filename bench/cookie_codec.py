@@ -30,16 +30,10 @@ def run(visitors: int = 500, rounds: int = 7, seed: int = 7) -> dict[str, Any]:
     """Both versions over the same states, alternating every round."""
     from bench import reference
     from core import bundle as bundle_mod
-    from core import cookie_columns, cookie_format, fold, state
+    from core import cookie_columns, cookie_format
 
     bundle = bundle_mod.load(reference.payload(seed))
-    states = []
-    for person in reference.visitors(count=visitors):
-        first = person["events"][0]["ts"] if person["events"] else reference.T0
-        s = state.fresh(person["visitor"], first)
-        states.append(
-            fold.fold_many(s, person["events"], reference.T0, bundle.settings, bundle.catalog.info)
-        )
+    states = [reference.past_state(p, bundle) for p in reference.visitors(count=visitors)]
     v1 = [cookie_format.payload(s, False) for s in states]
     v2 = [cookie_columns.payload(s, False) for s in states]
     if any(p is None for p in v2):

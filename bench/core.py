@@ -25,23 +25,14 @@ def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
     """Build the reference bundle and time `handle_page` for every visitor, `rounds` times."""
     from bench import reference
     from core import bundle as bundle_mod
-    from core import cookie, fold, state, visit
+    from core import cookie, visit
 
     started = time.perf_counter()
     payload = reference.payload(seed)
     built = time.perf_counter()
     bundle = bundle_mod.load(payload)
     loaded = time.perf_counter()
-    people = reference.visitors(count=visitors)
-    requests = []
-    for person in people:
-        first = person["events"][0]["ts"] if person["events"] else reference.T0
-        s = state.fresh(person["visitor"], first)
-        s = fold.fold_many(s, person["events"], reference.T0, bundle.settings, bundle.catalog.info)
-        value = cookie.encode(s, KEY, bundle.settings, reference.T0)
-        request = dict(person["request"])
-        request["cookies"] = {"tailor_s": value}
-        requests.append(request)
+    requests = reference.page_requests(reference.visitors(count=visitors), bundle, KEY)
     timings: list[float] = []
     cookie_sizes: list[int] = []
     decide_only: list[float] = []

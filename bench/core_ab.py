@@ -59,24 +59,8 @@ def _side(package: str, visitors: int, seed: int) -> tuple[Any, Any, list[dict[s
     """A loaded bundle, the `visit` module and the reference requests, all from `package`."""
     from bench import reference
 
-    load = importlib.import_module(f"{package}.bundle").load
-    cookie = importlib.import_module(f"{package}.cookie")
-    fold = importlib.import_module(f"{package}.fold")
-    state = importlib.import_module(f"{package}.state")
-    bundle = load(reference.payload(seed))
-    requests = []
-    for person in reference.visitors(count=visitors):
-        first = person["events"][0]["ts"] if person["events"] else reference.T0
-        s = fold.fold_many(
-            state.fresh(person["visitor"], first),
-            person["events"],
-            reference.T0,
-            bundle.settings,
-            bundle.catalog.info,
-        )
-        request = dict(person["request"])
-        request["cookies"] = {"tailor_s": cookie.encode(s, KEY, bundle.settings, reference.T0)}
-        requests.append(request)
+    bundle = importlib.import_module(f"{package}.bundle").load(reference.payload(seed))
+    requests = reference.page_requests(reference.visitors(count=visitors), bundle, KEY, package)
     return bundle, importlib.import_module(f"{package}.visit"), requests
 
 

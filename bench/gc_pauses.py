@@ -26,18 +26,10 @@ def run(decisions: int = 4000, rounds: int = 2, items: int = 2000) -> dict[str, 
     """Alternate frozen / not frozen `rounds` times; the same requests each time."""
     from bench import reference
     from core import bundle as bundle_mod
-    from core import cookie, fold, state, visit
+    from core import visit
 
     bundle = bundle_mod.load(reference.payload(7, n_items=items))
-    first: list[dict[str, Any]] = []
-    for person in reference.visitors(count=500, n_items=items):
-        start = person["events"][0]["ts"] if person["events"] else reference.T0
-        s = state.fresh(person["visitor"], start)
-        s = fold.fold_many(s, person["events"], reference.T0, bundle.settings,
-                           bundle.catalog.info)
-        request = dict(person["request"])
-        request["cookies"] = {"tailor_s": cookie.encode(s, KEY, bundle.settings, reference.T0)}
-        first.append(request)
+    first = reference.page_requests(reference.visitors(count=500, n_items=items), bundle, KEY)
     results: dict[str, dict[str, list[float]]] = {}
     for _ in range(rounds):
         for frozen in (False, True):

@@ -8,6 +8,7 @@ bundle and requests are built in CPython and in Pyodide.
 
 from __future__ import annotations
 
+import importlib
 import random
 from typing import Any
 
@@ -320,3 +321,27 @@ def visitors(seed: int = 11, count: int = 500, n_items: int = 10_000) -> list[di
             }
         )
     return out
+
+
+def past_state(person: dict[str, Any], bundle: Any, package: str = "core") -> Any:
+    """A reference visitor's state after their past events, made by `package`'s core (the
+    A/B benchmark passes its exported copy)."""
+    fold = importlib.import_module(f"{package}.fold")
+    state = importlib.import_module(f"{package}.state")
+    first = person["events"][0]["ts"] if person["events"] else T0
+    fresh = state.fresh(person["visitor"], first)
+    return fold.fold_many(fresh, person["events"], T0, bundle.settings, bundle.catalog.info)
+
+
+def page_requests(
+    people: list[dict[str, Any]], bundle: Any, key: bytes, package: str = "core"
+) -> list[dict[str, Any]]:
+    """Each visitor's page request, carrying the state cookie of their past events."""
+    cookie = importlib.import_module(f"{package}.cookie")
+    requests = []
+    for person in people:
+        value = cookie.encode(past_state(person, bundle, package), key, bundle.settings, T0)
+        request = dict(person["request"])
+        request["cookies"] = {"tailor_s": value}
+        requests.append(request)
+    return requests
