@@ -7,11 +7,11 @@ segment that reads stored behaviour is computed only with profile consent.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import conditions, features
+from core import conditions, features, model_compile
 from core.arrays import ArrayError, from_bytes
 from core.attributes import PROFILE_PATHS
 from core.features import Feature, FeatureError
@@ -206,6 +206,9 @@ class Plan:
     positions: tuple[tuple[int, ...], ...] = ()
     """The distinct features of all models, and for each of `sequential` the positions of
     its features among them (empty for rule segments): each is computed once per visit."""
+    runs: tuple[Callable[[Sequence[float]], Any] | None, ...] = ()
+    """For each of `sequential`, its model as generated code over the shared feature values
+    (`core.model_compile`; same answers), or None: a rule segment or the model's own loop."""
 
 
 def _shared_features(
@@ -219,6 +222,24 @@ def _shared_features(
             continue
         positions.append(tuple(distinct.setdefault(f, len(distinct)) for f in segment.features))
     return tuple(distinct), tuple(positions)
+
+
+def _runs(
+    sequential: Sequence[Segment], positions: Sequence[tuple[int, ...]]
+) -> tuple[Callable[[Sequence[float]], Any] | None, ...]:
+    runs: list[Callable[[Sequence[float]], Any] | None] = []
+    for segment, where in zip(sequential, positions, strict=True):
+        if isinstance(segment, CentroidModel):
+            runs.append(
+                model_compile.nearest_function(
+                    segment.mean, segment.scale, segment.centroids, segment.names, where
+                )
+            )
+        elif isinstance(segment, PropensityModel):
+            runs.append(model_compile.score_function(segment.coef, segment.intercept, where))
+        else:
+            runs.append(None)
+    return tuple(runs)
 
 
 def _order(segment_list: Sequence[Segment]) -> dict[str, int]:
@@ -255,6 +276,7 @@ def plan(segment_list: Sequence[Segment], raw: Sequence[Any] = ()) -> Plan:
         segments=tuple(segment_list),
         features=shared,
         positions=positions,
+        runs=_runs(sequential, positions),
         context_ids=tuple(i for i, _ in context),
         context_batch=conditions.compile_all([c for _, c in context]) if context else None,
         profile_ids=tuple(i for i, _ in profile),
@@ -307,7 +329,8 @@ def compute(
     batched = len(members)
     device = attributes.get("device")
     values: list[float] | None = None
-    for segment, where in zip(steps.sequential, steps.positions, strict=True):
+    runs = steps.runs or (None,) * len(steps.sequential)
+    for segment, where, run in zip(steps.sequential, steps.positions, runs, strict=True):
         if isinstance(segment, RuleSegment):
             if segment.needs_profile and state is None:
                 continue
@@ -320,11 +343,10 @@ def compute(
             values = features.vector(
                 steps.features, state, now, half_life_hours, device, hidden, decayed
             )
-        x = [values[i] for i in where]
         if isinstance(segment, CentroidModel):
-            members.append(segment.nearest(x))
+            members.append(run(values) if run else segment.nearest([values[i] for i in where]))
         else:
-            score = segment.score(x)
+            score = run(values) if run else segment.score([values[i] for i in where])
             propensity[segment.id] = score
             if score >= segment.threshold:
                 members.append(segment.id)
