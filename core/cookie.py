@@ -15,8 +15,8 @@ Sessions are not this module's business: ``decode`` returns exactly what was enc
 from __future__ import annotations
 
 import base64
+import binascii
 import hmac
-import re
 import zlib
 from typing import TypeVar
 
@@ -36,7 +36,7 @@ HARD_MAX_CHARS = 4096
 bundle's limit must not reset every visitor whose cookie was written under the old one)."""
 MAX_INFLATED = 65536
 _T = TypeVar("_T")
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 PARSERS = {VERSION: fmt.parse, columns.VERSION: columns.parse}
 """Payload versions read: 1 (varints, `core.cookie_format`) and 2 (columns, written by
 default, `core.cookie_columns`); both decode to the same state."""
@@ -177,9 +177,15 @@ def _b64encode(data: bytes) -> str:
 
 
 def _b64decode(text: str) -> bytes | None:
-    if len(text) % 4 == 1 or _B64URL.fullmatch(text) is None:
+    """Unpadded base64url only: any other character (standard alphabet, padding,
+    whitespace, non-ASCII) is refused, by C's strict decoder rather than a regex pass."""
+    if len(text) % 4 == 1 or "+" in text or "/" in text or "=" in text:
         return None
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    try:
+        data = (text + "=" * (-len(text) % 4)).encode("ascii").translate(_FROM_URLSAFE)
+        return binascii.a2b_base64(data, strict_mode=True)
+    except (UnicodeEncodeError, binascii.Error):
+        return None
 
 
 def _decode(value: str | None, key: bytes, now: int, settings: Settings) -> VisitorState | None:

@@ -191,6 +191,32 @@ def test_unreadable_values_start_a_fresh_visitor(name: str) -> None:
     assert is_fresh(cookie.decode(REJECTED[name], KEY, NOW, "fresh", SETTINGS))
 
 
+def _variants_of_the_same_bytes(value: str) -> dict[str, str]:
+    """Spellings of VALUE's payload that a lenient base64 decoder reads as the same bytes
+    (so its signature still verifies): only canonical unpadded base64url is accepted."""
+    body, sig = value.split(".")
+    at = next(i for i, ch in enumerate(body) if ch in "-_")
+    twin = {"-": "+", "_": "/"}[body[at]]
+    return {
+        "standard alphabet": body[:at] + twin + body[at + 1 :] + "." + sig,
+        "padding": body + "=" * (-len(body) % 4 or 4) + "." + sig,
+        "inner whitespace": body[:8] + " " + body[8:] + "." + sig,
+        "newline": body[:8] + "\n" + body[8:] + "." + sig,
+        "non-ASCII": body[:8] + "é" + body[8:] + "." + sig,
+    }
+
+
+def test_only_canonical_base64url_is_read() -> None:
+    value = next(
+        v
+        for v in (cookie.encode(typical(), KEY, SETTINGS, NOW + i) for i in range(200))
+        if any(ch in "-_" for ch in v.split(".")[0])
+    )
+    assert cookie.decode(value, KEY, NOW, "fresh", SETTINGS).visitor_id == "v-abc"
+    for name, variant in _variants_of_the_same_bytes(value).items():
+        assert is_fresh(cookie.decode(variant, KEY, NOW, "fresh", SETTINGS)), name
+
+
 def test_wrong_key_starts_a_fresh_visitor() -> None:
     assert is_fresh(cookie.decode(VALUE, b"other", NOW, "fresh", SETTINGS))
     assert cookie.decode(VALUE, KEY, NOW, "fresh", SETTINGS).visitor_id == "v-abc"
