@@ -76,8 +76,8 @@ def run(visitors: int = 300, blocks: int = 12, seed: int = 7) -> dict[str, Any]:
     )
     same = 0
     for number, (a, b) in enumerate(zip(base_requests, new_requests, strict=True)):
-        base_bundle.contextual.clear()
-        new_bundle.contextual.clear()
+        reference.forget_requests(base_bundle)
+        reference.forget_requests(new_bundle)
         answer = base_visit.handle_page(base_bundle, a, KEY, now, f"same-{number}")
         same += answer == new_visit.handle_page(new_bundle, b, KEY, now, f"same-{number}")
     for bundle, visit, requests in sides.values():  # warm caches and the JIT, untimed
@@ -87,7 +87,7 @@ def run(visitors: int = 300, blocks: int = 12, seed: int = 7) -> dict[str, Any]:
     for block in range(blocks):
         for name in ("base", "new") if block % 2 == 0 else ("new", "base"):
             bundle, visit, requests = sides[name]
-            bundle.contextual.clear()  # as in bench.core: no hits from a request seen before
+            reference.forget_requests(bundle)  # as in bench.core
             for number, request in enumerate(requests):
                 t0 = time.perf_counter_ns()
                 visit.handle_page(bundle, request, KEY, now, f"fresh-{number}")

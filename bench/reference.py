@@ -345,3 +345,17 @@ def page_requests(
         request["cookies"] = {"tailor_s": value}
         requests.append(request)
     return requests
+
+
+REQUEST_MEMOS = ("contextual", "consents")
+"""A bundle's memos keyed by what requests carry (not by the bundle alone)."""
+
+
+def forget_requests(bundle: Any) -> None:
+    """Empty the bundle's request-keyed memos, so that a timed round's hits come only from
+    different visitors sharing a context or a consent value, never from the same request
+    seen in an earlier round. (An exported older core may lack some of them.)"""
+    for name in REQUEST_MEMOS:
+        memo = getattr(bundle, name, None)
+        if memo is not None:
+            memo.clear()

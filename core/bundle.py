@@ -18,7 +18,7 @@ from core import conditions
 from core import experiments as experiments_mod
 from core import segments as segments_mod
 from core.catalog import Catalog, CatalogError, load_catalog, load_item_list, load_neighbours
-from core.consent import ConsentPolicy, policy_from_dict
+from core.consent import ConsentDecision, ConsentPolicy, policy_from_dict
 from core.recommend import RecsData
 from core.render import FragmentCache
 from core.rules import (
@@ -63,6 +63,9 @@ class Bundle:
     """Rendered fragments of this bundle, memoised across requests."""
     contextual: OrderedDict[tuple[object, ...], dict[str, Any]] = field(default_factory=OrderedDict)
     """Contextual decisions by context key (see `core.visit`), memoised across requests."""
+    consents: OrderedDict[tuple[object, ...], ConsentDecision] = field(default_factory=OrderedDict)
+    """Consent decisions by the request's (gpc, cookie, tcf): a site's visitors share a few
+    consent values, and each visitor's repeat on every page (see `core.visit`)."""
     recent_states: OrderedDict[tuple[bytes, str], VisitorState] = field(default_factory=OrderedDict)
     """States this edge process encoded recently, by the key and exact cookie value it wrote: a
     visitor's next request carries that value, so decoding (and verifying) it is skipped."""

@@ -16,6 +16,7 @@ from core import cookie as cookie_mod
 from core import fold as fold_mod
 from core.attributes import referrer_host
 from core.bundle import Bundle
+from core.consent import ConsentDecision
 from core.decide import Decision, decide
 from core.state import EVENT_TYPES, VisitorState, fresh
 
@@ -50,6 +51,7 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 CONTEXT_CACHE_ENTRIES = 10_000
 STATE_CACHE_ENTRIES = 2_000
+CONSENT_CACHE_ENTRIES = 1_000
 
 
 def _read_state(
@@ -89,6 +91,26 @@ def _remember(bundle: Bundle, key: bytes, value: str, state: VisitorState) -> No
 
 _SCALARS = frozenset((str, int, float, bool))
 _CONTEXT_FIELDS = ("path", "device", "country", "language", "local_hour", "weekday")
+
+
+def _consent(bundle: Bundle, request: Mapping[str, Any]) -> ConsentDecision:
+    """`consent.resolve` of the request, memoised per bundle by the three inputs it reads
+    (when they are plain values): parsing a TC string on every page is work that repeats."""
+    raw = request.get("consent")
+    if raw.__class__ is dict:
+        gpc, cookie, tcf = raw.get("gpc"), raw.get("cookie"), raw.get("tcf")
+        if (
+            (cookie is None or cookie.__class__ is str)
+            and (tcf is None or tcf.__class__ is str)
+            and (gpc is None or gpc.__class__ in _SCALARS)
+        ):
+            key = (gpc, cookie, tcf)
+            found = bundle.consents.get(key)
+            if found is None:
+                found = consent_mod.resolve(raw, bundle.consent)
+                _keep(bundle.consents, key, found, CONSENT_CACHE_ENTRIES)
+            return found
+    return consent_mod.resolve(raw, bundle.consent)
 
 
 def _frozen(value: Any) -> Any:
@@ -155,7 +177,7 @@ def handle_page(
     Without profile consent the state cookie is not even read, and the decision depends on
     the request's context alone, so it is memoised per bundle by that context.
     """
-    consent = consent_mod.resolve(request.get("consent"), bundle.consent)
+    consent = _consent(bundle, request)
     raw = _cookies(request).get(STATE_COOKIE)
     had_cookie = isinstance(raw, str)
     if not consent.profile:
@@ -199,7 +221,7 @@ def handle_events(
 ) -> dict[str, Any]:
     """Fold a beacon batch into the state at once; forward it only with consent."""
     state, had_cookie = _state(bundle, request, cookie_key, now, fresh_id)
-    consent = consent_mod.resolve(request.get("consent"), bundle.consent)
+    consent = _consent(bundle, request)
     errors = [e for e in (_event_error(i, ev) for i, ev in enumerate(events)) if e is not None]
     if not consent.profile:
         return {

@@ -352,3 +352,28 @@ def page_request(cookie: str | None) -> dict[str, Any]:
         "cookies": {"tailor_s": cookie},
         "page_slots": ["hero", "recs", "promo"],
     }
+
+
+def test_memoised_consent_decisions_equal_resolving_each_request() -> None:
+    from core import consent as consent_mod
+    from core import tcf
+
+    granting = tcf.encode(created=1_700_000_000, purpose_consents=range(1, 12))
+    cookies = [None, "granted", "denied", "v1;p=1,5,6;s=health", "v1;p=1", "garbage"]
+    inputs = [
+        {"gpc": gpc, "cookie": cookie, "tcf": tc}
+        for gpc in (None, False, True, "1", 1, "0")
+        for cookie in cookies
+        for tc in (None, granting, "not-a-tc-string")
+    ]
+    bundle = load()
+    for _ in range(2):  # the second pass is answered from the memo
+        for raw in inputs:
+            assert visit._consent(bundle, {"consent": raw}) == consent_mod.resolve(
+                raw, bundle.consent
+            ), raw
+    assert 0 < len(bundle.consents) <= len(inputs)
+    # inputs that are not plain values are resolved, never memoised
+    odd = {"consent": {"cookie": ["granted"], "gpc": {"x": 1}}}
+    assert visit._consent(bundle, odd) == consent_mod.resolve(odd["consent"], bundle.consent)
+    assert visit._consent(bundle, {"consent": "granted"}).profile is False
