@@ -184,6 +184,16 @@ def interest_test(interest: Interest, attributes: Any) -> bool:
     return holds(score, interest.compares)
 
 
+def _sorted_numbers(stamps: list[Any]) -> bool:
+    """Every timestamp is a number (not NaN) and none is below the one before."""
+    previous: Any = -math.inf
+    for ts in stamps:
+        if ts.__class__ not in NUMBER_TYPES or not ts >= previous:
+            return False
+        previous = ts
+    return True
+
+
 class EventIndex:
     """One request's events bucketed by (type or None, (where key, value) or None) -> their
     timestamps, so that each $count/$recency of the common form ({"category": "x"} or no
@@ -194,7 +204,7 @@ class EventIndex:
     Buckets for a `where` key are built on the first window that needs them.
     """
 
-    __slots__ = ("buckets", "built", "events", "now", "ordered")
+    __slots__ = ("buckets", "built", "events", "kinds", "now", "ordered", "stamps")
 
     def __init__(self, attributes: Any) -> None:
         data = attributes if attributes.__class__ is dict else {}
@@ -204,6 +214,8 @@ class EventIndex:
         self.events: list[dict[str, Any]] = (
             [e for e in events if e.__class__ is dict] if events.__class__ is list else []
         )
+        self.stamps: list[Any] = []
+        self.kinds: list[Any] = []
         self.buckets: dict[Any, list[Any]] = {}
         self.built: set[str | None] = set()
         self.ordered = True
@@ -211,31 +223,47 @@ class EventIndex:
         every bucket is sorted, and a window's count is a bisection."""
 
     def _build(self, key: str | None) -> None:
+        """Buckets for one `where` key (None: by type alone). Each field is read once per
+        event by a comprehension (timestamps and types once for all keys), then one pass
+        fills the buckets."""
         buckets = self.buckets
-        first = not self.built
+        if not self.built:
+            self.stamps = [event.get("ts") for event in self.events]
+            self.kinds = [event.get("type") for event in self.events]
+            self.ordered = _sorted_numbers(self.stamps)
         self.built.add(key)
-        previous: Any = -math.inf
-        for event in self.events:
-            kind: Any = event.get("type")
-            ts: Any = event.get("ts")
-            if first and self.ordered and (ts.__class__ not in NUMBER_TYPES or not ts >= previous):
-                self.ordered = False
-            previous = ts
-            if key is None:
-                labels: Any = (None,)
-            else:
-                found: Any = event.get(key)
-                if found.__class__ is str:
-                    labels = ((key, found),)
-                elif found.__class__ is list:  # once per distinct value, as `in` would find
-                    labels = {(key, x) for x in found if isinstance(x, str)}
+        stamps, kinds = self.stamps, self.kinds
+        if key is None:
+            buckets[(None, None)] = list(stamps)
+            for kind, ts in zip(kinds, stamps, strict=True):
+                if kind.__class__ is str or isinstance(kind, str):
+                    bucket = buckets.get((kind, None))
+                    if bucket is None:
+                        buckets[(kind, None)] = [ts]
+                    else:
+                        bucket.append(ts)
+            return
+        found_values: list[Any] = [event.get(key) for event in self.events]
+        for kind, found, ts in zip(kinds, found_values, stamps, strict=True):
+            if found.__class__ is str:
+                label: Any = (key, found)
+                bucket = buckets.get((None, label))  # appended inline: a call costs more
+                if bucket is None:
+                    buckets[(None, label)] = [ts]
                 else:
-                    continue
-            typed = isinstance(kind, str)
-            for label in labels:
-                buckets.setdefault((None, label), []).append(ts)
-                if typed:
-                    buckets.setdefault((kind, label), []).append(ts)
+                    bucket.append(ts)
+                if kind.__class__ is str or isinstance(kind, str):
+                    bucket = buckets.get((kind, label))
+                    if bucket is None:
+                        buckets[(kind, label)] = [ts]
+                    else:
+                        bucket.append(ts)
+            elif found.__class__ is list:  # once per distinct value, as `in` would find
+                typed = isinstance(kind, str)
+                for label in {(key, x) for x in found if isinstance(x, str)}:
+                    buckets.setdefault((None, label), []).append(ts)
+                    if typed:
+                        buckets.setdefault((kind, label), []).append(ts)
 
     def test(self, window: Window) -> bool:
         """window_test's answer for a window whose `where` is absent or `where_eq`."""
