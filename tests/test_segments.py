@@ -255,3 +255,21 @@ def test_batched_and_model_segments_are_reported_in_declared_order() -> None:
     assert compute(partial, attrs, cart_state(9), T0, 72.0).segments == [
         "early", "mobile", "carters", "buyer"
     ]
+
+
+def test_models_run_as_generated_code_and_fall_back_to_their_loops() -> None:
+    """A plan runs each model as generated code; a model with a non-finite constant (which
+    has no source literal) runs its own loop instead, with the same answers either way."""
+    finite = parse([centroid(), propensity()])
+    huge = parse([centroid(mean=[0.0, -math.inf]), propensity(intercept=math.inf)])
+    assert all(run is not None for run in plan(finite).runs)
+    assert all(run is None for run in plan(huge).runs)
+    for cart in (0, 1, 3, 9):
+        for segs in (finite, huge):
+            state = cart_state(cart)
+            got = compute(plan(segs), {}, state, T0, 72.0)
+            x = [float(cart), float(state.session_pages)]
+            cluster, buyer = segs
+            assert isinstance(cluster, CentroidModel) and isinstance(buyer, PropensityModel)
+            assert got.segments[0] == cluster.nearest(x)
+            assert got.propensity["buyer"] == buyer.score([float(cart)])
