@@ -2,8 +2,7 @@
 // field by field (a 400 names the problem), folded into the visitor's state at once (the
 // next page reflects them) and, when consent allows, queued through the primary's journal.
 
-import { randomUUID } from 'node:crypto';
-import { readContext, isSecure, stateCookieHeaders } from './context.mjs';
+import { readContext, isSecure, stateCookieHeaders, freshVisitorId } from './context.mjs';
 import { parseEvents, EventError } from './events.mjs';
 import { countFallback } from './metrics.mjs';
 import { readBody, sendJson } from './respond.mjs';
@@ -35,7 +34,7 @@ export async function acceptEvents(worker, req, res) {
   ctx.page_slots = [];
   ctx.profile = null;
   const out = worker.py.handle({ op: 'events', request: ctx, events, now: Math.floor(nowMs / 1000),
-    fresh_id: randomUUID().replace(/-/g, '') });
+    fresh_id: freshVisitorId() });
   if (out.error) {
     countFallback(worker.stats, `events: ${out.error}`);
     return sendJson(res, 503, { ok: false, error: 'events could not be processed' });

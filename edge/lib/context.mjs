@@ -1,6 +1,8 @@
 // Reads the visitor's context from request headers: cookies, device class, country,
 // language, referrer and local time. Small caches keep repeated User-Agents cheap.
 
+import { randomUUID } from 'node:crypto';
+
 const WANTED = new Set(['tailor_s', 'tailor_consent', 'euconsent-v2', 'tailor_tz', 'tailor_cr']);
 
 /** The cookies Tailor reads, from a Cookie header (other cookies are ignored). */
@@ -18,6 +20,11 @@ export function readCookies(header) {
     out[name] = v;
   }
   return out;
+}
+
+/** The id a new visitor gets when Python finds no readable state cookie (32 hex digits). */
+export function freshVisitorId() {
+  return randomUUID().replace(/-/g, '');
 }
 
 /** A Set-Cookie value: HttpOnly, SameSite=Lax, Secure when the visitor is on TLS. */

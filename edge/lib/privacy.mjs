@@ -4,8 +4,7 @@
 // erasure act on the visitor id inside the verified cookie only, and reach the origin with
 // the edge's token, so nobody can ask for someone else's data and the origin needs no key.
 
-import { randomUUID } from 'node:crypto';
-import { readContext, setCookie, isSecure } from './context.mjs';
+import { readContext, setCookie, isSecure, freshVisitorId } from './context.mjs';
 import { readBody, sendJson } from './respond.mjs';
 
 const CONSENT_MAX = 200;
@@ -225,7 +224,7 @@ export class Privacy {
     let visitor = out.visitor || null;
     if (!visitor && ctx.cookies.tailor_s) {
       const s = this.w.py.handle({ op: 'state', request: ctx, now: Math.floor(Date.now() / 1000),
-        fresh_id: randomUUID() });
+        fresh_id: freshVisitorId() });
       visitor = s.has_state ? s.visitor : null;
     }
     if (!visitor) return; // nobody to record it for (and no cookie without consent)

@@ -3,9 +3,8 @@
 // failing in reading, deciding or rendering serves the page with its defaults (counted).
 
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { readContext, isSecure, stateCookieHeaders } from './context.mjs';
+import { readContext, isSecure, stateCookieHeaders, freshVisitorId } from './context.mjs';
 import { joinPage } from './splitter.mjs';
 import { Origin, hopless } from './origin.mjs';
 import { Pages } from './pages.mjs';
@@ -321,7 +320,7 @@ export class Worker {
       if (cached) {
         out = cached;
       } else {
-        freshId = randomUUID().replace(/-/g, '');
+        freshId = freshVisitorId();
         tc = performance.now();
         out = this.py.page(ctx, now, freshId, raise);
         tx = performance.now();
@@ -331,7 +330,7 @@ export class Worker {
         const profile = await this.profiles.get(out.known_id, nowMs);
         if (profile) {
           ctx.profile = profile;
-          out = this.py.page(ctx, now, freshId ?? randomUUID().replace(/-/g, ''), raise);
+          out = this.py.page(ctx, now, freshId ?? freshVisitorId(), raise);
         }
       }
     } catch (e) {
