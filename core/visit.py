@@ -93,7 +93,7 @@ _SCALARS = frozenset((str, int, float, bool))
 _CONTEXT_FIELDS = ("path", "device", "country", "language", "local_hour", "weekday")
 
 
-def _consent(bundle: Bundle, request: Mapping[str, Any]) -> ConsentDecision:
+def consent_for(bundle: Bundle, request: Mapping[str, Any]) -> ConsentDecision:
     """`consent.resolve` of the request, memoised per bundle by the three inputs it reads
     (when they are plain values): parsing a TC string on every page is work that repeats."""
     raw = request.get("consent")
@@ -177,7 +177,7 @@ def handle_page(
     Without profile consent the state cookie is not even read, and the decision depends on
     the request's context alone, so it is memoised per bundle by that context.
     """
-    consent = _consent(bundle, request)
+    consent = consent_for(bundle, request)
     raw = _cookies(request).get(STATE_COOKIE)
     had_cookie = isinstance(raw, str)
     if not consent.profile:
@@ -221,7 +221,7 @@ def handle_events(
 ) -> dict[str, Any]:
     """Fold a beacon batch into the state at once; forward it only with consent."""
     state, had_cookie = _state(bundle, request, cookie_key, now, fresh_id)
-    consent = _consent(bundle, request)
+    consent = consent_for(bundle, request)
     errors = [e for e in (_event_error(i, ev) for i, ev in enumerate(events)) if e is not None]
     if not consent.profile:
         return {

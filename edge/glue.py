@@ -17,8 +17,8 @@ from typing import Any
 import msgpack  # type: ignore[import-untyped]
 
 from core import bundle as bundle_mod
-from core import consent as consent_mod
 from core import decide as decide_mod
+from core import visit as visit_mod
 from edge import glue_privacy
 
 _live: Any = None
@@ -169,10 +169,13 @@ def _run(msg: dict[str, Any]) -> dict[str, Any]:
     elif op == "state":
         return glue_privacy.summary(_live, request, _cookie_key, now)
     elif op == "consent":  # what a consent choice allows, for the edge's consent records
-        return consent_mod.resolve(request.get("consent"), _live.consent).to_dict()
+        return visit_mod.consent_for(_live, request).to_dict()
     else:
         return {"error": f"unknown op {op!r}"}
     out = {key: result.get(key) for key in (_PAGE_KEYS if op == "page" else _EVENT_KEYS)}
+    if op == "page":  # what the edge records for this request's consent choice, if new
+        consent = visit_mod.consent_for(_live, request)
+        out["consent"] = {"profile": consent.profile, "purposes": sorted(consent.purposes)}
     out["py_us"] = round((time.perf_counter() - started) * 1e6)
     return out
 

@@ -114,3 +114,18 @@ def test_a_commit_freezes_the_live_bundle_and_frees_the_one_it_replaced() -> Non
     glue.commit(2)
     assert old() is None
     assert gc.get_freeze_count() > 0
+
+
+def test_a_page_answer_says_what_its_consent_resolved_to() -> None:
+    glue.prepare(payload(1), 1)
+    glue.commit(1)
+    granted = page()
+    assert granted["consent"] == {"profile": True, "purposes": list(range(1, 12))}
+    short = {"tcf": None, "gpc": False, "cookie": "v1;p=1"}
+    request = {"path": "/", "page_slots": [], "consent": short, "cookies": {}}
+    out = json.loads(glue.handle(json.dumps(
+        {"op": "page", "request": request, "now": 1_800_000_000, "fresh_id": "x" * 32})))
+    assert out["mode"] == "contextual" and out["consent"] == {"profile": False, "purposes": [1]}
+    asked = json.loads(glue.handle(json.dumps(
+        {"op": "consent", "request": request, "now": 1_800_000_000, "fresh_id": "-"})))
+    assert {k: asked[k] for k in ("profile", "purposes")} == out["consent"]

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from origin.app import ServerThread
 from origin.config import Config
-from tests.edge_support import EdgeProcess, Signer, product_page, running, wait_for
+from tests.edge_support import EdgeProcess, Signer, node_json, product_page, running, wait_for
 
 GRANTED = {"tailor_consent": "granted"}
 
@@ -240,3 +240,26 @@ def test_a_client_dropping_cookies_does_not_flood_consent_records(
         assert r.status_code == 200
     time.sleep(0.5)
     assert len(held(origin, visitor)["consents"]) == 1
+
+
+def test_a_page_records_its_choice_from_the_decision_without_asking_python_again() -> None:
+    """The page's own answer carries what its consent resolved to; a repeat is not re-asked."""
+    out = node_json("privacy", """
+        let crossings = 0;
+        const worker = { cfg: {}, py: { handle: () => { crossings += 1; return { error: 'x' }; } },
+                         ipc: { request: async () => ({ ok: true }) } };
+        const p = new m.Privacy(worker, { batchMs: 100000 });
+        const req = { socket: {}, headers: {} };
+        const ctx = { cookies: { tailor_consent: 'v1;p=1,5,6' }, recorded: undefined,
+                      consent: { tcf: null, gpc: false, cookie: 'v1;p=1,5,6' } };
+        const page = { visitor: 'v-1', consent: { profile: true, purposes: [1, 5, 6] } };
+        const headers = [{}, {}];
+        p.seen(req, ctx, page, headers[0]);
+        p.seen(req, ctx, page, headers[1]);
+        return { crossings, pending: p.pending, cookies: headers.map((h) => h['set-cookie']) };""")
+    assert out["crossings"] == 0
+    assert len(out["pending"]) == 1  # the second page of the same visitor records nothing
+    record = out["pending"][0]
+    assert record["visitor"] == "v-1" and record["source"] == "cookie:v1;p=1,5,6"
+    assert record["purposes"] == [1, 5, 6] and record["profile"] is True
+    assert all(any(c.startswith("tailor_cr=") for c in cookies) for cookies in out["cookies"])

@@ -369,11 +369,11 @@ def test_memoised_consent_decisions_equal_resolving_each_request() -> None:
     bundle = load()
     for _ in range(2):  # the second pass is answered from the memo
         for raw in inputs:
-            assert visit._consent(bundle, {"consent": raw}) == consent_mod.resolve(
+            assert visit.consent_for(bundle, {"consent": raw}) == consent_mod.resolve(
                 raw, bundle.consent
             ), raw
     assert 0 < len(bundle.consents) <= len(inputs)
     # inputs that are not plain values are resolved, never memoised
     odd = {"consent": {"cookie": ["granted"], "gpc": {"x": 1}}}
-    assert visit._consent(bundle, odd) == consent_mod.resolve(odd["consent"], bundle.consent)
-    assert visit._consent(bundle, {"consent": "granted"}).profile is False
+    assert visit.consent_for(bundle, odd) == consent_mod.resolve(odd["consent"], bundle.consent)
+    assert visit.consent_for(bundle, {"consent": "granted"}).profile is False

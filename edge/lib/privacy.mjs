@@ -228,7 +228,12 @@ export class Privacy {
       visitor = s.has_state ? s.visitor : null;
     }
     if (!visitor) return; // nobody to record it for (and no cookie without consent)
-    this.record(consentRecord(visitor, choice, ctx, this.choiceOutcome(ctx, choice), 'cookie'));
+    if (this.recorded.get(visitor) !== choice) {
+      // the page's answer says what this very choice resolved to (its cookie is the choice)
+      const outcome = out.consent && ctx.consent.cookie === choice ? out.consent
+        : this.choiceOutcome(ctx, choice);
+      this.record(consentRecord(visitor, choice, ctx, outcome, 'cookie'));
+    }
     headers['set-cookie'] = [...(headers['set-cookie'] || []), recordedCookie(choice, isSecure(req))];
   }
 
@@ -259,6 +264,7 @@ export class Privacy {
   /** Forgets what this worker holds of an erased visitor. */
   forget(visitor) {
     this.recorded.delete(visitor);
+    this.w.pageEvents?.forget(visitor);
     this.pending = this.pending.filter((r) => r.visitor !== visitor);
   }
 }

@@ -16,6 +16,7 @@ import { StaticFiles } from './static.mjs';
 import { PyHost } from './pyhost.mjs';
 import { Ipc } from './ipc.mjs';
 import { DecisionCache } from './decisions.mjs';
+import { PageEvents } from './forward.mjs';
 import { readBody, sendJson, bearerOk } from './respond.mjs';
 import { Privacy } from './privacy.mjs';
 import { warmUp } from './warmup.mjs';
@@ -37,6 +38,7 @@ export class Worker {
     this.files = new StaticFiles(cfg.staticRoots);
     this.decisions = new DecisionCache({ ttlMs: cfg.decisionCacheMs ?? 30000 });
     this.privacy = new Privacy(this);
+    this.pageEvents = new PageEvents(this.ipc);
     this.py = null;
     this.startedAt = Date.now();
   }
@@ -369,7 +371,7 @@ export class Worker {
     if (out.known_id) this.profiles.remember(out.set_cookie || ctx.cookies.tailor_s, out.known_id);
     if (Array.isArray(out.forward) && out.forward.length) {
       this.stats.counters.events_forwarded += out.forward.length;
-      this.ipc.request({ t: 'journal', events: out.forward }).catch(() => {});
+      this.pageEvents.add(out.forward);
     }
     return out.slots;
   }
