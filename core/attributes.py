@@ -86,19 +86,30 @@ def profile(
     now: int,
     half_life_hours: float,
     known_profile: Mapping[str, Any] | None,
+    hidden: frozenset[str] = frozenset(),
+    hidden_items: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Profile attributes from the live state (and the origin's long-term profile if any)."""
+    """Profile attributes from the live state (and the origin's long-term profile if any).
+
+    Behaviour kept under a sensitive opt-in since withdrawn is left out: interests whose
+    category, brand, tag or search term is in `hidden`, and events in a hidden category or
+    on one of `hidden_items`.
+    """
     propensity: dict[str, float] = {}
     if known_profile is not None:
         raw = known_profile.get("propensities")
         if isinstance(raw, Mapping):
             propensity = {str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float))}
+    interests = decayed(state.interests, now, half_life_hours)
+    if hidden:
+        interests = {k: v for k, v in interests.items() if k.partition(":")[2] not in hidden}
     return {
-        "interests": decayed(state.interests, now, half_life_hours),
+        "interests": interests,
         "counts": decayed(state.counts, now, half_life_hours),
         "events": [
             {"type": e.type, "ts": e.ts, "item": e.item, "category": e.category}
             for e in state.events
+            if e.category not in hidden and e.item not in hidden_items
         ],
         "cart": list(state.cart),
         "cart_size": len(state.cart),

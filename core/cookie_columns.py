@@ -188,51 +188,72 @@ def parse(body: bytes) -> VisitorState:
         raise ValueError("string lengths do not match the text")
     strings: list[str | None] = [None, *[text[a:b] for a, b in pairwise(stops)]]
     p = 1 + n
-    s = VisitorState(visitor_id=_refs(strings, small[p : p + 1])[0])
-    s.known_id, s.consent = strings[small[p + 1]], strings[small[p + 2]]
-    s.visit_count, s.session_pages, s.revision = small[p + 3 : p + 6]
-    s.created_at, s.updated_at, s.session_started_at = times[0:3]
+    visitor_id = _refs(strings, small[p : p + 1])[0]
+    known_id, consent = strings[small[p + 1]], strings[small[p + 2]]
+    visit_count, session_pages, revision = small[p + 3 : p + 6]
+    created_at, updated_at, session_started_at = times[0:3]
     p, t, v = p + 6, 3, 0
 
     n = small[p]
-    s.recent_items = _refs(strings, small[p + 1 : p + 1 + n])
+    recent_items = _refs(strings, small[p + 1 : p + 1 + n])
     p += 1 + n
     n = small[p]
     keys = _refs(strings, small[p + 1 : p + 1 + n])
-    s.interests = _counters(keys, values[v : v + n], times[t : t + n])
+    interests = _counters(keys, values[v : v + n], times[t : t + n])
     p, t, v = p + 1 + n, t + n, v + n
     n = small[p]
     kinds = [EVENT_TYPES[code] for code in small[p + 1 : p + 1 + n]]
-    s.counts = _counters(kinds, values[v : v + n], times[t : t + n])
+    counts = _counters(kinds, values[v : v + n], times[t : t + n])
     p, t, v = p + 1 + n, t + n, v + n
     n = small[p]
     kinds = [EVENT_TYPES[code] for code in small[p + 1 : p + 1 + n]]
     items = [strings[r] for r in small[p + 1 + n : p + 1 + 2 * n]]
     categories = [strings[r] for r in small[p + 1 + 2 * n : p + 1 + 3 * n]]
-    s.events = [
+    events = [
         LoggedEvent(ts, kind, item, category)
         for ts, kind, item, category in zip(times[t : t + n], kinds, items, categories, strict=True)
     ]
     p, t = p + 1 + 3 * n, t + n
     n = small[p]
-    s.cart = _refs(strings, small[p + 1 : p + 1 + n])
+    cart = _refs(strings, small[p + 1 : p + 1 + n])
     p += 1 + n
     n = small[p]
-    s.purchases = _refs(strings, small[p + 1 : p + 1 + n])
+    purchases = _refs(strings, small[p + 1 : p + 1 + n])
     p += 1 + n
-    s.cart_changed_at, s.last_purchase_at = times[t : t + 2]
+    cart_changed_at, last_purchase_at = times[t : t + 2]
     t += 2
     n = small[p]
     blocks = _refs(strings, small[p + 1 : p + 1 + n])
+    exposures: dict[str, list[int]] = {}
     for block, size in zip(blocks, small[p + 1 + n : p + 1 + 2 * n], strict=True):
-        s.exposures[block] = times[t : t + size]
+        exposures[block] = times[t : t + size]
         t += size
     p += 1 + 2 * n
     n = small[p]
     experiments = _refs(strings, small[p + 1 : p + 1 + n])
     variations = _refs(strings, small[p + 1 + n : p + 1 + 2 * n])
-    s.assignments = dict(zip(experiments, variations, strict=True))
+    assignments = dict(zip(experiments, variations, strict=True))
     p += 1 + 2 * n
     if p != len(small) or t != len(times) or v != len(values):
         raise ValueError("column lengths do not match the fields")
-    return s
+    return VisitorState(  # one call: no default lists made only to be replaced
+        visitor_id=visitor_id,
+        created_at=created_at,
+        updated_at=updated_at,
+        known_id=known_id,
+        visit_count=visit_count,
+        session_started_at=session_started_at,
+        session_pages=session_pages,
+        recent_items=recent_items,
+        interests=interests,
+        counts=counts,
+        events=events,
+        cart=cart,
+        cart_changed_at=cart_changed_at,
+        purchases=purchases,
+        last_purchase_at=last_purchase_at,
+        exposures=exposures,
+        assignments=assignments,
+        consent=consent,
+        revision=revision,
+    )

@@ -67,7 +67,7 @@ NEEDS_VALUE = frozenset({"dwell", "scroll"})
 ItemLookup = Callable[[str], ItemInfo | None]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Event:
     """A validated event, resolved against the catalog before the state is touched."""
 

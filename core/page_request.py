@@ -117,17 +117,10 @@ def build(
         known_id = request.get("known_id")
         if isinstance(known_id, str) and known_id:
             state.known_id = known_id[:64]
-        attrs.update(attributes_mod.profile(state, now, bundle.settings.half_life_hours, known))
-        if hidden:  # behaviour kept under an opt-in since withdrawn is not read either
-            attrs["interests"] = {
-                k: v for k, v in attrs["interests"].items() if k.partition(":")[2] not in hidden
-            }
-            hidden_items = bundle.hidden_items(hidden)
-            attrs["events"] = [
-                e
-                for e in attrs["events"]
-                if e["category"] not in hidden and e["item"] not in hidden_items
-            ]
+        # behaviour kept under an opt-in since withdrawn is not read either
+        hidden_items = bundle.hidden_items(hidden) if hidden else hidden
+        half_life = bundle.settings.half_life_hours
+        attrs.update(attributes_mod.profile(state, now, half_life, known, hidden, hidden_items))
         if known is not None:
             raw = known.get("candidates")
             if isinstance(raw, list):

@@ -117,3 +117,20 @@ def test_profile_reads_known_propensities_and_drops_non_numbers() -> None:
     attrs = profile(fresh("v", T0), T0, 72.0, known)
     assert attrs["propensity"] == {"churn": 0.25, "vip": 1.0}
     assert profile(fresh("v", T0), T0, 72.0, {"propensities": [1]})["propensity"] == {}
+
+
+def test_profile_leaves_out_behaviour_under_a_withdrawn_sensitive_opt_in() -> None:
+    state = fresh("v", T0)
+    for key in ("category:health", "tag:health", "brand:acme", "search:health", "category:run"):
+        state.interests[key] = Counter(1.0, T0)
+    state.events = [
+        LoggedEvent(T0, "view", "vit-1", "health"),  # a hidden category
+        LoggedEvent(T0, "view", "shoe-1", "running"),  # tagged health: a hidden item
+        LoggedEvent(T0, "view", "boot-1", "hiking"),
+        LoggedEvent(T0, "search", None, None),
+    ]
+    everything = profile(state, T0, 24.0, None)
+    assert len(everything["interests"]) == 5 and len(everything["events"]) == 4
+    hidden = profile(state, T0, 24.0, None, frozenset({"health"}), frozenset({"shoe-1"}))
+    assert set(hidden["interests"]) == {"brand:acme", "category:run"}
+    assert [e["item"] for e in hidden["events"]] == ["boot-1", None]
