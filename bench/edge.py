@@ -31,7 +31,7 @@ import msgpack  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from bench.edge_load import load, node_child, paced, rss_children
+from bench.edge_load import cpu_per_request, edge_cpu, load, node_child, paced, rss_children
 
 ROOT = Path(__file__).resolve().parent.parent
 EDGE_DIR = ROOT / "edge"
@@ -323,8 +323,12 @@ def main(argv: list[str] | None = None) -> int:
         bypass = visitor_requests(paths, True, cookie)
         load(url, personalized, 2, args.connections)  # warm-up: pages cached, JIT warm
         health0 = httpx.get(url + "/_tailor/health").json()
-        result["passthrough"] = load(url, bypass, args.seconds, args.connections)
-        result["personalized"] = load(url, personalized, args.seconds, args.connections)
+        primary = node_child(proc.pid)
+        cpu: dict[str, dict[str, float]] = {}
+        for phase, reqs in (("passthrough", bypass), ("personalized", personalized)):
+            before = edge_cpu(primary)
+            result[phase] = load(url, reqs, args.seconds, args.connections)
+            cpu[phase] = cpu_per_request(before, edge_cpu(primary), result[phase]["total"])
         result["ratio"] = round(result["personalized"]["rps"] / result["passthrough"]["rps"], 3)
         rate = int(result["personalized"]["rps"] * 0.8)
         # paced and open loop: autocannon's overallRate spends each connection's per-second
@@ -349,7 +353,10 @@ def main(argv: list[str] | None = None) -> int:
             "http_and_cache_passthrough_cpu": round(pass_us, 1),
             "personalized_cpu": round(pers_us, 1),
             **per,
-            "note": "cpu = workers / throughput (the load generator shares the cores); the "
+            "edge_cpu_by_process": cpu,
+            "note": "cpu = workers / throughput (the load generator shares the cores); "
+                    "edge_cpu_by_process = CPU time of the node primary and of all workers "
+                    "per request of each phase, from /proc; the "
                     "rest are wall-clock means inside the worker over the personalized phases "
                     "(crossings only, contextual-cache hits excluded), inflated when the "
                     "machine is oversubscribed",

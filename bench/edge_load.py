@@ -72,3 +72,35 @@ def node_child(pid: int) -> int:
             except (OSError, ValueError, IndexError):
                 continue
     raise RuntimeError("node process not found")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far (0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def edge_cpu(primary: int) -> dict[str, float]:
+    """CPU seconds so far of the edge's node primary and of its workers (summed)."""
+    workers = [int(p.name) for p in Path("/proc").iterdir()
+               if p.name.isdigit() and _parent(p) == primary]
+    return {"primary": _cpu_seconds(primary), "workers": sum(map(_cpu_seconds, workers))}
+
+
+def _parent(proc: Path) -> int:
+    try:
+        stat = (proc / "stat").read_text()
+        return int(stat[stat.rindex(")") + 2 :].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int
+                    ) -> dict[str, float]:
+    """Microseconds of CPU per request by edge process role over one load phase."""
+    n = max(1, requests)
+    return {role: round((after[role] - before[role]) * 1e6 / n, 1) for role in before}
