@@ -10,14 +10,15 @@ import { Origin, hopless } from './origin.mjs';
 import { Pages } from './pages.mjs';
 import { Profiles } from './profiles.mjs';
 import { acceptEvents } from './beacon.mjs';
-import { verifyBundle, loadPublicKey, BundleRejected } from './bundle.mjs';
+import { loadPublicKey } from './bundle.mjs';
+import { acceptBundle } from './admin.mjs';
 import { newStats, observeDecision, countFallback, probe } from './metrics.mjs';
 import { StaticFiles } from './static.mjs';
 import { PyHost } from './pyhost.mjs';
 import { Ipc } from './ipc.mjs';
 import { DecisionCache } from './decisions.mjs';
 import { PageEvents } from './forward.mjs';
-import { readBody, sendJson, bearerOk } from './respond.mjs';
+import { sendJson, bearerOk } from './respond.mjs';
 import { Privacy } from './privacy.mjs';
 import { warmUp } from './warmup.mjs';
 import { TRACE, trace as traceAs } from './trace.mjs';
@@ -200,7 +201,7 @@ export class Worker {
     if (p === '/_tailor/admin/bundle') {
       c.requests_admin += 1;
       if (req.method !== 'PUT') return sendJson(res, 405, { ok: false, error: 'use PUT' });
-      return this.adminBundle(req, res, url);
+      return acceptBundle(this, req, res, url);
     }
     if (await this.privacy.route(req, res, url)) return undefined;
     c.requests_other += 1;
@@ -374,28 +375,5 @@ export class Worker {
       this.pageEvents.add(out.forward);
     }
     return out.slots;
-  }
-
-  async adminBundle(req, res, url) {
-    if (!bearerOk(req.headers.authorization, this.cfg.adminToken)) {
-      return sendJson(res, 401, { ok: false, version: null, error: 'missing or wrong bearer token' },
-        { 'www-authenticate': 'Bearer' });
-    }
-    const rollback = url.searchParams.get('rollback') === '1';
-    let verified;
-    try {
-      if (!this.publicKey) throw new BundleRejected(503, 'edge has no public key configured');
-      const body = await readBody(req, this.cfg.bundleMaxBytes);
-      verified = verifyBundle(body, this.publicKey);
-      verified.raw = body;
-    } catch (e) {
-      if (!(e instanceof BundleRejected) && e.status !== 413) throw e;
-      this.ipc.send({ t: 'rejected' });
-      const extra = e.status === 413 ? { connection: 'close' } : {};
-      return sendJson(res, e.status || 400, { ok: false, version: null, error: e.message }, extra);
-    }
-    const r = await this.ipc.request({ t: 'swap', raw: verified.raw, payload: verified.payload,
-      version: verified.header.version, rollback }, 120000);
-    return sendJson(res, r.status, r.body);
   }
 }
