@@ -140,6 +140,10 @@ def _context_key(bundle: Bundle, request: Mapping[str, Any], now: int) -> tuple[
         return None
 
 
+def _allowed(consent: ConsentDecision) -> dict[str, Any]:
+    return {"profile": consent.profile, "purposes": sorted(consent.purposes)}
+
+
 def _result(bundle: Bundle, decision: Decision, set_cookie: str | None) -> dict[str, Any]:
     state = decision.state
     profile = decision.consent.profile
@@ -175,7 +179,8 @@ def handle_page(
     """Decide a page: slot HTML (None keeps the default), cookie, events to forward.
 
     Without profile consent the state cookie is not even read, and the decision depends on
-    the request's context alone, so it is memoised per bundle by that context.
+    the request's context alone, so it is memoised per bundle by that context. `consent`
+    says what this request's consent allows (the edge records a new choice with it).
     """
     consent = consent_for(bundle, request)
     raw = _cookies(request).get(STATE_COOKIE)
@@ -189,8 +194,9 @@ def handle_page(
             cached = _result(bundle, decision, None)
             if key is not None:
                 _keep(bundle.contextual, key, cached, CONTEXT_CACHE_ENTRIES)
-        result = dict(cached)
+        result = dict(cached)  # shared by contexts whose consent differs: set per request
         result["set_cookie"] = clear
+        result["consent"] = _allowed(consent)
         return result
     state, owned = _read_state(bundle, raw if had_cookie else None, cookie_key, now, fresh_id)
     decision = decide(bundle, request, state, now, consent, owned=owned)
@@ -200,6 +206,7 @@ def handle_page(
         _remember(bundle, cookie_key, value, as_decoded)
     result = _result(bundle, decision, value)
     result["needs_profile"] = bool(state.known_id and request.get("profile") is None)
+    result["consent"] = _allowed(consent)
     return result
 
 

@@ -30,7 +30,7 @@ _debug_raise = False
 
 
 _PAGE_KEYS = ("slots", "set_cookie", "forward", "mode", "segments", "known_id", "needs_profile",
-              "version", "visitor")
+              "version", "visitor", "consent")
 _EVENT_KEYS = ("set_cookie", "accepted", "forward", "errors", "mode")
 """What JS reads back; the rest of the core's answer is not worth serializing per request."""
 
@@ -173,9 +173,6 @@ def _run(msg: dict[str, Any]) -> dict[str, Any]:
     else:
         return {"error": f"unknown op {op!r}"}
     out = {key: result.get(key) for key in (_PAGE_KEYS if op == "page" else _EVENT_KEYS)}
-    if op == "page":  # what the edge records for this request's consent choice, if new
-        consent = visit_mod.consent_for(_live, request)
-        out["consent"] = {"profile": consent.profile, "purposes": sorted(consent.purposes)}
     out["py_us"] = round((time.perf_counter() - started) * 1e6)
     return out
 

@@ -377,3 +377,20 @@ def test_memoised_consent_decisions_equal_resolving_each_request() -> None:
     odd = {"consent": {"cookie": ["granted"], "gpc": {"x": 1}}}
     assert visit.consent_for(bundle, odd) == consent_mod.resolve(odd["consent"], bundle.consent)
     assert visit.consent_for(bundle, {"consent": "granted"}).profile is False
+
+
+def test_each_page_says_what_its_own_consent_allows() -> None:
+    """Contextual answers are shared by one context; the consent in each is the request's."""
+    bundle = load()
+    answers = []
+    for choice in ("v1;p=1", "denied", "v1;p=1,5", "granted"):
+        req = request("/", consent={"cookie": choice})
+        req["cookies"] = {}
+        answers.append(visit.handle_page(bundle, req, KEY, T0, "fresh-1"))
+    assert [a["consent"] for a in answers] == [
+        {"profile": False, "purposes": [1]},
+        {"profile": False, "purposes": []},
+        {"profile": False, "purposes": [1, 5]},
+        {"profile": True, "purposes": list(range(1, 12))},
+    ]
+    assert answers[1]["slots"] == answers[0]["slots"] and len(bundle.contextual) == 1

@@ -228,12 +228,8 @@ export class Privacy {
       visitor = s.has_state ? s.visitor : null;
     }
     if (!visitor) return; // nobody to record it for (and no cookie without consent)
-    if (this.recorded.get(visitor) !== choice) {
-      // the page's answer says what this very choice resolved to (its cookie is the choice)
-      const outcome = out.consent && ctx.consent.cookie === choice ? out.consent
-        : this.choiceOutcome(ctx, choice);
-      this.record(consentRecord(visitor, choice, ctx, outcome, 'cookie'));
-    }
+    // the page's own answer says what this choice allows: its consent cookie is the choice
+    this.record(consentRecord(visitor, choice, ctx, out.consent, 'cookie'));
     headers['set-cookie'] = [...(headers['set-cookie'] || []), recordedCookie(choice, isSecure(req))];
   }
 
