@@ -5,10 +5,11 @@ One run: a local origin serving a ~40 KB product page with 3 slots, a signed bun
 mix of anonymous, consented and signed-in visitors. Reports throughput and p50/p99 of (a)
 the same edge serving the cached page with its defaults (the `bypass` debug hook skips the
 decision) and (b) personalizing it; p99 at 80% of the personalized peak (paced, open loop:
-bench/paced_load.mjs); cold start from
-process start to the first personalized response; RSS per worker; and where the time of a
-personalized request goes; and, side by side per V8 flag setting, Pyodide's start and the
-decision time from the first decisions to the tiered-up steady state. Prints JSON.
+bench/paced_load.mjs), with the same host's pass-through paced beside it as the tail's
+floor on this machine; cold start from process start to the first personalized response;
+RSS per worker; where the time of a personalized request goes; and, side by side per V8
+flag setting, Pyodide's start and the decision time from the first decisions to the
+tiered-up steady state. Prints JSON.
 """
 
 from __future__ import annotations
@@ -20,9 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,16 @@ import msgpack  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from bench.edge_load import cpu_per_request, edge_cpu, load, node_child, paced, rss_children
+from bench.edge_load import (
+    cpu_per_request,
+    edge_cpu,
+    load,
+    node_child,
+    paced,
+    rss_children,
+    tail_floor,
+)
+from bench.edge_origin import product_page, start_origin
 
 ROOT = Path(__file__).resolve().parent.parent
 EDGE_DIR = ROOT / "edge"
@@ -127,71 +135,6 @@ def signed_bundle(key: Ed25519PrivateKey, version: int) -> bytes:
     sig = key.sign(b"tailor-bundle-v1\n" + header_raw + payload)
     return bytes(msgpack.packb({"header_raw": header_raw, "payload": payload, "signature": sig},
                                use_bin_type=True))
-
-
-# --- the origin ----------------------------------------------------------------------------
-
-
-def product_page(path: str) -> bytes:
-    """~40 KB of realistic product-page HTML with three slots."""
-    filler = "".join(
-        f'<div class="spec"><h3>Detail {i}</h3><p>Water-resistant upper, cushioned midsole and '
-        f'a grippy outsole for mixed terrain; tested over {i * 10} km of trail.</p>'
-        f'<a href="/c/gear?page={i}" class="link">More like this</a></div>\n'
-        for i in range(182))
-    html = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
-        f'{path}</title><link rel="stylesheet" href="/style.css"></head><body>\n'
-        '<header><nav><a href="/">Home</a> <a href="/c/gear">Gear</a></nav>'
-        '<div data-tailor-slot="hero"><h1>Gear for every path</h1></div></header>\n'
-        f'<main><h2 data-tailor-page-item="{path}">{path}</h2>{filler}'
-        '<section data-tailor-slot="recs"><p>Popular picks</p></section>'
-        '<aside data-tailor-slot="promo"><div>Free returns</div></aside></main>'
-        '<script src="/_tailor/t.js" defer></script></body></html>\n')
-    return html.encode()
-
-
-class _Origin(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        return
-
-    def _send(self, status: int, body: bytes, ctype: str, cc: str = "no-store") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Cache-Control", cc)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:  # noqa: N802
-        if self.path.startswith("/v1/profiles/"):
-            profile = {"segments": ["vip"], "propensities": {"buyer": 0.8},
-                       "candidates": [f"sku-{i:05d}" for i in range(0, 400, 20)],
-                       "expires_at": int(time.time()) + 3600}
-            self._send(200, json.dumps(profile).encode(), "application/json")
-            return
-        self._send(200, product_page(self.path), "text/html; charset=utf-8",
-                   "public, max-age=3600, stale-while-revalidate=60, stale-if-error=86400")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._send(202, b'{"accepted":1}', "application/json")
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Connections the load generator resets at the end of a phase are not errors."""
-
-
-def start_origin() -> tuple[ThreadingHTTPServer, str]:
-    server = _QuietServer(("127.0.0.1", 0), _Origin)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 # --- the edge and the load -----------------------------------------------------------------
@@ -341,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         result["personalized_at_50pct"] = {"rate": half, "method": "paced open loop", **paced(
             url, personalized, args.seconds, args.connections, half)}
         health = httpx.get(url + "/_tailor/health").json()
+        result["tail_floor"] = tail_floor(url, bypass, args.seconds, args.connections, rate,
+                                          int(result["passthrough"]["rps"] * 0.8))
         t1, t0 = health["timing_us"], health0["timing_us"]
         n = max(1, t1["n"] - t0["n"])
         per = {k: round((t1[k] - t0[k]) / n, 1) for k in ("context_us", "crossing_us", "python_us")}

@@ -47,6 +47,22 @@ def paced(url: str, requests: list[dict[str, Any]], seconds: float, connections:
     return dict(json.loads(done.stdout))
 
 
+def tail_floor(url: str, bypass: list[dict[str, Any]], seconds: float, connections: int,
+               personalized_rate: int, own_rate: int) -> dict[str, Any]:
+    """The paced tail of the same host with no decision at all (pass-through), at the
+    personalized phase's 80 % rate and at 80 % of its own peak: what the machine, the
+    load generator sharing its cores and Node's HTTP put in the tail on their own."""
+    return {
+        "passthrough_at_personalized_80pct_rate": {"rate": personalized_rate, **paced(
+            url, bypass, seconds, connections, personalized_rate)},
+        "passthrough_at_80pct_of_own_peak": {"rate": own_rate, **paced(
+            url, bypass, seconds, connections, own_rate)},
+        "note": "paced open loop as above; send_lag_* is how late the generator itself sent "
+                "(its event loop stalled or it lost the CPU to the edge): part of every "
+                "latency here, and the generator's, not the edge's",
+    }
+
+
 def rss_children(pid: int) -> list[int]:
     """RSS in bytes of the worker processes (children of the node primary)."""
     out = []

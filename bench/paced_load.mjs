@@ -11,7 +11,10 @@
 //     "duration": 8, "connections": 50, "requests": [{"path": "/", "headers": {}}]}'
 //
 // Prints one JSON object: sent, completed, errors, achieved rate, latency p50/p90/p99/max
-// in milliseconds.
+// in milliseconds, and the generator's own send lag (how late after its due time each
+// request left, p99/max): the lag is part of the latency, as it must be for an open loop,
+// but when it is large the tail is the generator's (its event loop stalled, or the machine
+// gave its CPU to the server under test), not the server's.
 
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +26,7 @@ const requests = opts.requests?.length ? opts.requests : [{ path: '/', headers: 
 const interval = 1000 / opts.rate;
 const total = Math.max(1, Math.round(opts.rate * opts.duration));
 const latencies = [];
+const lags = [];
 let errors = 0;
 let statusErrors = 0;
 let completed = 0;
@@ -50,6 +54,7 @@ const start = performance.now() + 20;
 function tick() {
   const now = performance.now();
   while (sent < total && start + sent * interval <= now) {
+    lags.push(now - (start + sent * interval));
     fire(sent, start + sent * interval);
     sent += 1;
   }
@@ -66,12 +71,14 @@ function finish() {
   if (completed < total) return;
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
+  lags.sort((a, b) => a - b);
   const round = (v) => (v === null ? null : Math.round(v * 100) / 100);
   process.stdout.write(JSON.stringify({
     offered_rps: opts.rate, sent, completed, errors, status_errors: statusErrors,
     achieved_rps: Math.round(completed / elapsed), p50_ms: round(percentile(latencies, 0.5)),
     p90_ms: round(percentile(latencies, 0.9)), p99_ms: round(percentile(latencies, 0.99)),
     max_ms: round(latencies[latencies.length - 1] ?? null),
+    send_lag_p99_ms: round(percentile(lags, 0.99)), send_lag_max_ms: round(lags[lags.length - 1] ?? null),
   }) + '\n');
   agent.destroy();
 }
