@@ -37,7 +37,7 @@ export const DEFAULTS = {
   eventsMaxCount: 100,
   bundleMaxBytes: 64 * 1024 * 1024,
   journalMaxBytes: 256 * 1024 * 1024,
-  forwardBatch: 200,
+  forwardBatch: 500, // the origin's default limit per batch; a 413 halves it (Forwarder)
   forwardFlushMs: 200,
   debugHooks: false,
   warmupDecisions: 300,

@@ -48,6 +48,28 @@ def test_forwarder_retries_with_backoff_then_delivers(tmp_path: Path) -> None:
     assert out["sent"] == 3 and out["size"] == 0  # delivered, then compacted
 
 
+def test_a_batch_too_large_for_the_origin_is_split_not_dropped(tmp_path: Path) -> None:
+    d = json.dumps(str(tmp_path))
+    out = node_json("journal", f"""
+        const j = new m.Journal({d}, 1 << 20);
+        j.append(['a', 'b', 'c', 'd', 'e'].map((id) => ({{id}})));
+        const calls = [];
+        const f = new m.Forwarder(j, async (events) => {{
+          calls.push(events.map((e) => e.id));
+          return events.length > 2 ? 413 : 200;  // an origin configured for 2 per batch
+        }}, {{batch: 4, flushMs: 1}});
+        f.start();
+        while (j.pending > 0) await new Promise((r) => setTimeout(r, 5));
+        const one = new m.Forwarder(j, async () => 413, {{batch: 4, flushMs: 1}});
+        j.append([{{id: 'big'}}]);
+        await one.flush();  // a single event the origin refuses as too large: dropped
+        return {{calls, stats: f.stats(), one: one.stats()}};""")
+    assert out["calls"] == [["a", "b", "c", "d"], ["a", "b"], ["c", "d"], ["e"]]
+    assert out["stats"]["sent"] == 5 and out["stats"]["dropped"] == 0
+    assert out["stats"]["batch"] == 2
+    assert out["one"]["dropped"] == 1 and out["one"]["sent"] == 0
+
+
 def test_a_journal_that_never_drains_is_compacted(tmp_path: Path) -> None:
     d = json.dumps(str(tmp_path))
     out = node_json("journal", f"""

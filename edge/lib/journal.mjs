@@ -209,6 +209,12 @@ export class Forwarder {
       this.sent += lines;
       this.failures = 0;
       if (this.journal.pending > 0) this.schedule(0);
+    } else if (status === 413 && lines > 1) {
+      // the origin takes fewer events per batch than we sent (its limit is its own
+      // setting): send smaller batches from now on rather than drop any of these
+      this.batch = Math.max(1, Math.floor(lines / 2));
+      this.lastError = `origin refused a batch of ${lines} events as too large; batches are now ${this.batch}`;
+      this.schedule(0);
     } else if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
       // the origin refuses these events for good: drop them rather than block the queue
       this.journal.ack(bytes, lines);
@@ -225,6 +231,7 @@ export class Forwarder {
 
   stats() {
     return { queue_depth: this.journal.pending, journal_bytes: this.journal.size - this.journal.offset,
-      sent: this.sent, dropped: this.dropped, failures: this.failures, last_error: this.lastError };
+      sent: this.sent, dropped: this.dropped, failures: this.failures, batch: this.batch,
+      last_error: this.lastError };
   }
 }
