@@ -30,6 +30,7 @@ import msgpack  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from bench.edge_cold import cold_starts, first_personalized, free_port, start_edge
 from bench.edge_load import (
     cpu_per_request,
     edge_cpu,
@@ -140,41 +141,6 @@ def signed_bundle(key: Ed25519PrivateKey, version: int) -> bytes:
 # --- the edge and the load -----------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_edge(origin: str, data: Path, public_b64: str, port: int, workers: int,
-               log: Path) -> tuple[subprocess.Popen[bytes], float]:
-    args = [sys.executable, "-m", "edge.cli", "--origin", origin, "--port", str(port),
-            "--data", str(data), "--public-key", public_b64, "--admin-token", "bench",
-            "--workers", str(workers), "--cookie-key", "bench-key", "--debug-hooks"]
-    out = open(log, "ab")  # noqa: SIM115 - owned by the child
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=out,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return proc, started
-
-
-def first_personalized(url: str, started: float, proc: subprocess.Popen[bytes]) -> float:
-    """Seconds from process start until a personalized page comes back."""
-    with httpx.Client(timeout=2) as c:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("edge exited during start")
-            try:
-                r = c.get(url + "/products/cold-start", cookies={"tailor_consent": "granted"})
-                if r.status_code == 200 and r.headers.get("x-tailor-mode"):
-                    return time.perf_counter() - started
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.002)
-
-
 def visitor_requests(paths: list[str], bypass: bool, consented_cookie: str
                      ) -> list[dict[str, Any]]:
     """The request mix autocannon cycles through on every connection: a third each of
@@ -238,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--tiering-seconds", type=float, default=3.0,
                    help="per V8 setting in the tiering comparison (0 skips it)")
+    p.add_argument("--cold-starts", type=int, default=3, metavar="N",
+                   help="alternating pairs of cold starts without and with the bundle's own "
+                        "snapshot (0 skips them)")
     args = p.parse_args(argv)
 
     key = Ed25519PrivateKey.generate()
@@ -249,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     (data / "bundle.msgpack").write_bytes(bundle)  # the last good bundle, loaded at start
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc, started = start_edge(origin, data, public_b64, port, args.workers, data / "edge.log")
+    # no bundle snapshot made during the load phases (cold_starts measures it on its own)
+    proc, started = start_edge(origin, data, public_b64, port, args.workers, data / "edge.log",
+                               ("--bundle-snapshot-delay-ms", "-1"))
     result: dict[str, Any] = {"workers": args.workers, "page_bytes": len(product_page("/x")),
                               "bundle_bytes": len(bundle), "catalog_items": N_ITEMS}
     try:
@@ -317,8 +288,13 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        server.shutdown()
         shutil.rmtree(data, ignore_errors=True)
+    try:
+        if args.cold_starts > 0:
+            result["cold_starts"] = cold_starts(origin, bundle, public_b64, args.workers,
+                                                args.cold_starts)
+    finally:
+        server.shutdown()
     if args.tiering_seconds > 0:
         settings = tiering(args.tiering_seconds)
         result["v8_tiering"] = {

@@ -64,6 +64,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--start-wait-ms", type=int, default=5000, metavar="MS",
                    help="how long a request that arrives while the edge starts may wait for "
                         "its decision before the page is served with its defaults")
+    p.add_argument("--bundle-snapshot-delay-ms", type=int, default=10000, metavar="MS",
+                   help="make a memory snapshot with the live bundle installed once it has been "
+                        "live this long, so restarts skip the install (-1: never)")
     p.add_argument("--debug-hooks", action="store_true",
                    help="testing only: honour X-Tailor-Debug: raise|bypass and expose segments")
     return p
@@ -95,6 +98,7 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
         "debugHooks": bool(args.debug_hooks),
         "warmupDecisions": max(0, args.warmup),
         "startWaitMs": max(0, args.start_wait_ms),
+        "bundleSnapshotDelayMs": args.bundle_snapshot_delay_ms,
     }
 
 

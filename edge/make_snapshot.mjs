@@ -9,12 +9,17 @@
 // loadPackage fails to restore. Prints {"size", "modules", "errors", "pyodide_version"} as
 // JSON; a module that fails to import is listed under "errors" (the build warns, and
 // tests/test_edge_artifact.py fails) instead of stopping the build.
+//
+// With --bundle-payload FILE --bundle-version N (a payload whose signature the edge has
+// checked), the bundle is also prepared and committed through edge.glue before the dump: a
+// worker restoring that snapshot starts with the bundle live (edge/lib/bundle_snapshot.mjs).
 
-import { writeFileSync, renameSync } from "node:fs";
+import { readFileSync, writeFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadPyodide } from "pyodide";
 import { PYODIDE_VERSION, installWheel, pyodideOptions, sitePackages } from "./pyodide_loader.mjs";
+import { toJson } from "./lib/msgpack.mjs";
 
 // Imports everything the edge needs, so a restored process never reads a module file again.
 // edge.glue may define warm() to run a representative request once (fills caches, compiles
@@ -59,12 +64,31 @@ def _tailor_warm():
     return json.dumps({"modules": loaded, "errors": errors})
 `;
 
+/** Stages and commits a bundle payload through edge.glue, exactly as a worker does. */
+function installBundle(pyodide, file, version) {
+  const payload = readFileSync(file);
+  const form = toJson(payload);
+  const data = form ? form.blobs : payload;
+  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const glue = pyodide.pyimport("edge.glue");
+  try {
+    const staged = JSON.parse(form ? glue.prepare(view, version, form.text) : glue.prepare(view, version));
+    if (!staged.ok) throw new Error(`bundle rejected: ${staged.error}`);
+    const live = JSON.parse(glue.commit(version));
+    if (!live.ok) throw new Error(`bundle not committed: ${live.error}`);
+  } finally {
+    glue.destroy();
+  }
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
       artifact: { type: "string" },
       out: { type: "string" },
       wheel: { type: "string", multiple: true, default: [] },
+      "bundle-payload": { type: "string" },
+      "bundle-version": { type: "string" },
     },
   });
   if (!values.out || values.wheel.length === 0) {
@@ -76,6 +100,7 @@ async function main() {
   pyodide.runPython(WARM);
   const { modules, errors } = JSON.parse(pyodide.runPython("_tailor_warm()"));
   pyodide.runPython("del _tailor_warm");
+  if (values["bundle-payload"]) installBundle(pyodide, values["bundle-payload"], Number(values["bundle-version"]));
   const snapshot = pyodide.makeMemorySnapshot();
   const out = path.resolve(values.out);
   writeFileSync(out + ".tmp", snapshot);

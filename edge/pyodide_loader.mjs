@@ -143,15 +143,25 @@ export function writeFiles(FS, dir, files) {
 
 const CHECK = "__import__(\"core\").__version__";
 
+/** A snapshot file's bytes as the Uint8Array loadPyodide wants. */
+function readSnapshot(file) {
+  return readFile(file).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+}
+
 /**
  * Load Pyodide with the Tailor core installed and return the instance.
  * artifactDir: the built artifact (dist/edge); useSnapshot: restore snapshot.bin when it is
- * valid; extraWheels: more wheel paths to install (benchmarks, e.g. growthbook's wheel).
- * The path taken is left on `pyodide.tailorStart` ({snapshot: bool, reason, ms}).
+ * valid; preferSnapshot: {file, size} of another snapshot of the same artifact to try first
+ * (the edge's snapshot with its live bundle installed, edge/lib/bundle_snapshot.mjs);
+ * extraWheels: more wheel paths to install (benchmarks, e.g. growthbook's wheel).
+ * The path taken is left on `pyodide.tailorStart` ({snapshot: bool, source: "preferred",
+ * "artifact" or "boot", reason, ms}); a preferred snapshot that fails falls back to the
+ * artifact's, and that to a boot, so a bad file costs time, never the start.
  */
 export async function loadTailor({
   artifactDir,
   useSnapshot = true,
+  preferSnapshot = null,
   extraWheels = [],
   stdout,
   stderr,
@@ -161,12 +171,11 @@ export async function loadTailor({
   const started = performance.now();
   const manifest = readManifest(dir);
   let problem = useSnapshot ? snapshotProblem(manifest, dir) : "useSnapshot: false";
+  const preferred = !problem && preferSnapshot ? preferredProblem(preferSnapshot) : "none";
   // Start reading the 30 MB snapshot now; it overlaps with loading pyodide.asm.mjs.
-  const snapshot = problem
+  let snapshot = problem
     ? undefined
-    : readFile(path.join(dir, manifest.snapshot.file)).then(
-        (b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
-      );
+    : readSnapshot(preferred ? path.join(dir, manifest.snapshot.file) : preferSnapshot.file);
   const pure = [];
   const native = [];
   for (const wheel of [...artifactWheels(manifest, dir), ...extraWheels]) {
@@ -181,9 +190,23 @@ export async function loadTailor({
   if (stdout) options.stdout = stdout;
   if (stderr) options.stderr = stderr;
   let pyodide;
-  if (snapshot) {
+  let source = "boot";
+  let fallback = preferSnapshot ? preferred : "";
+  if (snapshot && !preferred) {
     try {
-      pyodide = await loadPyodide({ ...options, _loadSnapshot: snapshot });
+      pyodide = await loadPyodide({ ...options, _loadSnapshot: await snapshot });
+      source = "preferred";
+      trace("preferred snapshot restored");
+    } catch (err) {
+      fallback = `preferred snapshot failed: ${err?.message ?? err}`;
+      process.stderr.write(`pyodide_loader: ${fallback}; using the artifact's\n`);
+      snapshot = readSnapshot(path.join(dir, manifest.snapshot.file));
+    }
+  }
+  if (snapshot && !pyodide) {
+    try {
+      pyodide = await loadPyodide({ ...options, _loadSnapshot: await snapshot });
+      source = "artifact";
       trace("snapshot restored");
     } catch (err) {
       // A snapshot that does not restore costs a slow start, never a failed one.
@@ -200,9 +223,17 @@ export async function loadTailor({
   if (typeof version !== "string") throw new Error("import core did not give core.__version__");
   trace("core checked");
   pyodide.tailorStart = {
-    snapshot: !problem,
-    reason: problem || "snapshot",
+    snapshot: source !== "boot",
+    source,
+    reason: problem || fallback || "snapshot",
     ms: Math.round((performance.now() - started) * 10) / 10,
   };
   return pyodide;
+}
+
+/** Why a preferred snapshot cannot be tried ("" when it can): missing or a different size. */
+function preferredProblem({ file, size }) {
+  if (!file || !existsSync(file)) return `preferred snapshot missing: ${file}`;
+  if (statSync(file).size !== size) return "preferred snapshot size differs from its record";
+  return "";
 }

@@ -42,6 +42,7 @@ export const DEFAULTS = {
   debugHooks: false,
   warmupDecisions: 300,
   startWaitMs: 5000,
+  bundleSnapshotDelayMs: 10000, // see lib/bundle_snapshot.mjs; < 0: never make one
 };
 
 export function loadConfig(env = process.env) {
@@ -93,6 +94,8 @@ async function main() {
     const { Worker } = await import('./lib/worker.mjs');
     cfg.cookieKeyHex = process.env.TAILOR_EDGE_COOKIE_KEY_HEX;
     cfg.earlyListen = process.env.TAILOR_EDGE_EARLY === '1';
+    const snapshot = process.env.TAILOR_EDGE_BUNDLE_SNAPSHOT;
+    cfg.bundleSnapshot = snapshot ? JSON.parse(snapshot) : null;
     const worker = new Worker(cfg);
     process.on('SIGTERM', () => worker.stop());
     process.on('SIGINT', () => {}); // the primary decides when to stop

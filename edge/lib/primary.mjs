@@ -12,6 +12,7 @@ import { verifyBundle, loadPublicKey } from './bundle.mjs';
 import { mergeStats, prometheus } from './metrics.mjs';
 import { ConsentSender } from './consent.mjs';
 import { toJson } from './msgpack.mjs';
+import { BundleSnapshots, bundleDigest, usableSnapshot } from './bundle_snapshot.mjs';
 
 class Mutex {
   constructor() { this.tail = Promise.resolve(); }
@@ -49,6 +50,8 @@ export class Primary {
     this.journal = new Journal(path.join(cfg.dataDir, 'journal'), cfg.journalMaxBytes);
     const origin = new Origin(cfg.origin, { token: cfg.originToken, timeoutMs: 10000 });
     this.origin = origin;
+    this.snapshots = new BundleSnapshots({ dataDir: cfg.dataDir, artifactDir: cfg.artifactDir,
+      delayMs: cfg.useSnapshot ? cfg.bundleSnapshotDelayMs : -1 });
     this.forwarder = new Forwarder(this.journal, (events) => origin.postEvents(events),
       { batch: cfg.forwardBatch, flushMs: cfg.forwardFlushMs });
     this.erased = new Map(); // visitor -> when erased: what still arrives for them is dropped
@@ -82,7 +85,7 @@ export class Primary {
       const raw = readFileSync(this.bundleFile);
       const key = loadPublicKey(this.cfg.publicKey);
       const v = verifyBundle(raw, key);
-      this.current = { raw, payload: v.payload, version: v.header.version };
+      this.current = { raw, payload: v.payload, version: v.header.version, sha: bundleDigest(raw) };
     } catch (e) {
       process.stderr.write(`tailor edge: stored bundle not used: ${e.message}\n`);
     }
@@ -92,7 +95,9 @@ export class Primary {
     // with no worker serving, the new one listens before its Python is up (see Worker.start);
     // beside serving workers it would only hold the requests the pool routes to it
     const early = ![...this.workers.values()].some((w) => w.listening);
-    const worker = cluster.fork({ TAILOR_EDGE_ROLE: 'worker', TAILOR_EDGE_EARLY: early ? '1' : '' });
+    const snapshot = usableSnapshot(this.cfg.dataDir, this.cfg.artifactDir, this.current);
+    const worker = cluster.fork({ TAILOR_EDGE_ROLE: 'worker', TAILOR_EDGE_EARLY: early ? '1' : '',
+      TAILOR_EDGE_BUNDLE_SNAPSHOT: snapshot ? JSON.stringify(snapshot) : '' });
     const rec = { worker, ready: false, listening: false, version: 0, pid: worker.process.pid };
     rec.ipc = new Ipc(worker, (msg) => this.onWorker(rec, msg));
     this.workers.set(worker.id, rec);
@@ -102,7 +107,7 @@ export class Primary {
     switch (msg.t) {
       case 'hello':
         return { bundle: this.current ? { payload: this.current.payload, version: this.current.version,
-          json: this.current.json } : null };
+          json: this.current.json, sha: this.current.sha } : null };
       case 'ready':
         // joins under the lock so no swap runs between its bundle load and its first request
         return this.lock.run(() => {
@@ -117,6 +122,7 @@ export class Primary {
         if (!this.restForked) {
           this.restForked = true;
           for (let i = 1; i < this.cfg.workers; i++) this.fork();
+          this.snapshots.want(this.current);
         }
         this.maybeAnnounce();
         return undefined;
@@ -228,11 +234,12 @@ export class Primary {
     const committed = await Promise.all(ready.map((w) =>
       w.ipc.request({ t: 'commit', version }, 10000).catch((e) => ({ ok: false, error: e.message }))));
     ready.forEach((w, i) => { if (committed[i].ok) w.version = version; });
-    this.current = { raw, payload, version, json };
+    this.current = { raw, payload, version, json, sha: bundleDigest(raw) };
     const tmp = this.bundleFile + '.tmp';
     writeFileSync(tmp, raw);
     renameSync(tmp, this.bundleFile);
     this.swaps += 1;
+    this.snapshots.want(this.current);
     const failed = committed.filter((c) => !c.ok).length;
     if (failed) {
       // a worker that could not commit is replaced: it reloads the live bundle at start
@@ -269,6 +276,7 @@ export class Primary {
       decision_ms: { count: merged.decision.count,
         mean: merged.decision.count ? merged.decision.sumMs / merged.decision.count : 0 },
       forwarder: this.forwarder.stats(),
+      bundle_snapshot: this.snapshots.status(),
       consents: this.consents.stats(),
     };
   }
@@ -296,6 +304,7 @@ export class Primary {
     this.stopping = true;
     this.forwarder.stop();
     this.consents.stop();
+    this.snapshots.stop();
     for (const w of this.workers.values()) w.worker.kill('SIGTERM');
     this.journal.close();
   }

@@ -9,9 +9,16 @@ import { toJson } from './msgpack.mjs';
 
 export class PyHost {
   static async start(cfg) {
-    const pyodide = await loadTailor({ artifactDir: cfg.artifactDir, useSnapshot: cfg.useSnapshot });
+    const preferSnapshot = cfg.bundleSnapshot || null;
+    const pyodide = await loadTailor({ artifactDir: cfg.artifactDir, useSnapshot: cfg.useSnapshot,
+      preferSnapshot });
     const glue = pyodide.pyimport('edge.glue');
     const host = new PyHost(pyodide, glue);
+    if (pyodide.tailorStart.source === 'preferred') {
+      // restored with the live bundle already committed (edge/lib/bundle_snapshot.mjs)
+      host.version = host.call('version');
+      host.bundleSha = preferSnapshot.sha;
+    }
     host.call('configure', JSON.stringify({ cookie_key_hex: cfg.cookieKeyHex,
       debug_raise: Boolean(cfg.debugHooks) }));
     return host;
@@ -23,6 +30,7 @@ export class PyHost {
     this.handleFn = glue.handle;
     this.compactFn = glue.handle_compact;
     this.version = 0;
+    this.bundleSha = null;
     this.start = pyodide.tailorStart;
   }
 
@@ -78,8 +86,16 @@ export class PyHost {
 
   commit(version) {
     const r = JSON.parse(this.call('commit', version));
-    if (r.ok) this.version = r.version;
+    if (r.ok) {
+      this.version = r.version;
+      this.bundleSha = null;
+    }
     return r;
+  }
+
+  /** Whether this exact bundle ({version, sha}) is already live (restored with it). */
+  holds(bundle) {
+    return Boolean(bundle.sha) && bundle.sha === this.bundleSha && bundle.version === this.version;
   }
 
   abort() {

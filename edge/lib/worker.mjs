@@ -68,7 +68,7 @@ export class Worker {
     for (;;) {
       const init = (await hello) || await this.ipc.request({ t: 'hello', pid: process.pid });
       trace('bundle received');
-      if (init.bundle && this.py) {
+      if (init.bundle && this.py && !this.py.holds(init.bundle)) {
         this.install(init.bundle.payload, init.bundle.version, init.bundle.json);
       }
       trace('bundle installed');
