@@ -302,11 +302,16 @@ class EdgeProcess:
     def __init__(self, origin_url: str, data_dir: Path, public_key: str, *, workers: int = 1,
                  extra: list[str] | None = None, port: int | None = None) -> None:
         self.port = port or free_port()
+        extra = list(extra or [])
+        if "--bundle-snapshot-delay-ms" not in extra:
+            # tests that keep an edge up for long would otherwise make the live bundle's
+            # snapshot in the background (tests/test_edge_bundle_snapshot.py covers it)
+            extra += ["--bundle-snapshot-delay-ms", "-1"]
         self.args = [
             sys.executable, "-m", "edge.cli", "--origin", origin_url, "--port", str(self.port),
             "--data", str(data_dir), "--public-key", public_key, "--admin-token", ADMIN_TOKEN,
             "--workers", str(workers), "--cookie-key", "test-cookie-key", "--artifact",
-            str(artifact()), "--country-header", "x-country", "--debug-hooks", *(extra or []),
+            str(artifact()), "--country-header", "x-country", "--debug-hooks", *extra,
         ]
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "edge.log"
