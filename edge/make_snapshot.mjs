@@ -19,7 +19,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadPyodide } from "pyodide";
 import { PYODIDE_VERSION, installWheel, pyodideOptions, sitePackages } from "./pyodide_loader.mjs";
-import { toJson } from "./lib/msgpack.mjs";
+import { PyHost } from "./lib/pyhost.mjs";
 
 // Imports everything the edge needs, so a restored process never reads a module file again.
 // edge.glue may define warm() to run a representative request once (fills caches, compiles
@@ -64,20 +64,16 @@ def _tailor_warm():
     return json.dumps({"modules": loaded, "errors": errors})
 `;
 
-/** Stages and commits a bundle payload through edge.glue, exactly as a worker does. */
+/** Stages and commits a bundle payload through the worker's own PyHost steps. */
 function installBundle(pyodide, file, version) {
-  const payload = readFileSync(file);
-  const form = toJson(payload);
-  const data = form ? form.blobs : payload;
-  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const glue = pyodide.pyimport("edge.glue");
+  const host = new PyHost(pyodide, pyodide.pyimport("edge.glue"));
   try {
-    const staged = JSON.parse(form ? glue.prepare(view, version, form.text) : glue.prepare(view, version));
+    const staged = host.prepare(readFileSync(file), version);
     if (!staged.ok) throw new Error(`bundle rejected: ${staged.error}`);
-    const live = JSON.parse(glue.commit(version));
+    const live = host.commit(version);
     if (!live.ok) throw new Error(`bundle not committed: ${live.error}`);
   } finally {
-    glue.destroy();
+    host.release(); // no proxy of ours stays in the dumped memory
   }
 }
 

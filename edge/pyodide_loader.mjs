@@ -18,24 +18,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { inflateRawSync } from "node:zlib";
 import { loadPyodide, version as pyodideVersion } from "pyodide";
+import { artifactWheels, readManifest } from "./artifact_manifest.mjs";
 
 /** Absolute path of the npm pyodide distribution, with the trailing slash it needs. */
 export const INDEX_URL = fileURLToPath(new URL("./node_modules/pyodide/", import.meta.url));
 export const PYODIDE_VERSION = pyodideVersion;
-export const MANIFEST_NAME = "manifest.json";
 export const LOCK_NAME = "pyodide-lock.json";
 
 const TRACE = process.env.TAILOR_LOADER_TRACE === "1";
 const T0 = performance.now();
 function trace(stage) {
   if (TRACE) process.stderr.write(`[loader] ${stage} ${(performance.now() - T0).toFixed(1)}\n`);
-}
-
-/** The artifact's manifest.json, or null when there is none. */
-export function readManifest(artifactDir) {
-  const file = path.join(artifactDir, MANIFEST_NAME);
-  if (!existsSync(file)) return null;
-  return JSON.parse(readFileSync(file, "utf8"));
 }
 
 /** Why the snapshot cannot be used ("" when it can). Checks version and size, not a hash. */
@@ -50,14 +43,6 @@ export function snapshotProblem(manifest, artifactDir) {
   if (!existsSync(file)) return `missing ${snap.file}`;
   if (statSync(file).size !== snap.size) return `${snap.file} size differs from the manifest`;
   return "";
-}
-
-/** The wheel files the artifact ships, in install order (dependencies first). */
-export function artifactWheels(manifest, artifactDir) {
-  if (manifest && Array.isArray(manifest.wheels)) {
-    return manifest.wheels.map((w) => path.join(artifactDir, w.file));
-  }
-  throw new Error(`no ${MANIFEST_NAME} in ${artifactDir}: run \`make artifact\``);
 }
 
 /**

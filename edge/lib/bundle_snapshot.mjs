@@ -17,7 +17,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { setPriority } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { artifactWheels, readManifest } from '../pyodide_loader.mjs';
+import { artifactWheels, readManifest } from '../artifact_manifest.mjs';
 
 const MAKER = fileURLToPath(new URL('../make_snapshot.mjs', import.meta.url));
 const RECORD = 'bundle-snapshot.json';

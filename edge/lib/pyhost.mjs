@@ -93,6 +93,11 @@ export class PyHost {
     return r;
   }
 
+  /** Drops the proxies this host holds into Python (before a memory snapshot). */
+  release() {
+    for (const proxy of [this.handleFn, this.compactFn, this.glue]) proxy.destroy?.();
+  }
+
   /** Whether this exact bundle ({version, sha}) is already live (restored with it). */
   holds(bundle) {
     return Boolean(bundle.sha) && bundle.sha === this.bundleSha && bundle.version === this.version;
