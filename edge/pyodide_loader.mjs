@@ -156,11 +156,12 @@ export async function loadTailor({
   const started = performance.now();
   const manifest = readManifest(dir);
   let problem = useSnapshot ? snapshotProblem(manifest, dir) : "useSnapshot: false";
-  const preferred = !problem && preferSnapshot ? preferredProblem(preferSnapshot) : "none";
+  // why a preferred snapshot is not tried, or why it failed ("" when it restored or none)
+  let fallback = !problem && preferSnapshot ? preferredProblem(preferSnapshot) : "";
+  const tryPreferred = Boolean(!problem && preferSnapshot && !fallback);
+  const artifactSnapshot = problem ? null : path.join(dir, manifest.snapshot.file);
   // Start reading the 30 MB snapshot now; it overlaps with loading pyodide.asm.mjs.
-  let snapshot = problem
-    ? undefined
-    : readSnapshot(preferred ? path.join(dir, manifest.snapshot.file) : preferSnapshot.file);
+  let snapshot = problem ? undefined : readSnapshot(tryPreferred ? preferSnapshot.file : artifactSnapshot);
   const pure = [];
   const native = [];
   for (const wheel of [...artifactWheels(manifest, dir), ...extraWheels]) {
@@ -176,8 +177,7 @@ export async function loadTailor({
   if (stderr) options.stderr = stderr;
   let pyodide;
   let source = "boot";
-  let fallback = preferSnapshot ? preferred : "";
-  if (snapshot && !preferred) {
+  if (tryPreferred) {
     try {
       pyodide = await loadPyodide({ ...options, _loadSnapshot: await snapshot });
       source = "preferred";
@@ -185,7 +185,7 @@ export async function loadTailor({
     } catch (err) {
       fallback = `preferred snapshot failed: ${err?.message ?? err}`;
       process.stderr.write(`pyodide_loader: ${fallback}; using the artifact's\n`);
-      snapshot = readSnapshot(path.join(dir, manifest.snapshot.file));
+      snapshot = readSnapshot(artifactSnapshot);
     }
   }
   if (snapshot && !pyodide) {
