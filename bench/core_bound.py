@@ -21,6 +21,9 @@ measured bounds, on the same reference requests, alternating block by block in o
 - ``state_cookie_floor``: for profile requests only, what any design that reads and
   writes the signed state cookie on every page pays before it decides anything: verify and
   decode the cookie, fold the page view, record the slots' exposures, encode and sign.
+- ``state_cookie_floor_decoded``: the same with the state already decoded (a copy of it is
+  folded, as on the edge when its recent-states memo holds the cookie): the part no cache
+  of states can take away, because every page writes a new cookie.
 
 Nothing here changes the core: the precomputed variant swaps two functions for the
 duration of its blocks and puts them back.
@@ -41,7 +44,15 @@ KEY = b"bench-cookie-key-0123456789abcdef"
 BLOCKS = 12
 HISTORY_CANDIDATES = 40
 """Candidates kept per visitor: the diversity step looks at 4x a slot's 10 items."""
-VARIANTS = ("decision", "precomputed_profile", "precomputed_decide_only", "state_cookie_floor")
+VARIANTS = (
+    "decision",
+    "precomputed_profile",
+    "precomputed_decide_only",
+    "state_cookie_floor",
+    "state_cookie_floor_decoded",
+)
+FLOORS = frozenset(VARIANTS[3:])
+"""Variants timed over profile requests only (a contextual page has no state cookie)."""
 
 
 @contextlib.contextmanager
@@ -128,13 +139,16 @@ def _is_item_page(bundle: Any, request: dict[str, Any]) -> bool:
 
 
 def _floor_step(
-    bundle: Any, request: dict[str, Any], shown: list[str], now: int, fresh_id: str
+    bundle: Any, request: dict[str, Any], shown: list[str], now: int, state: Any
 ) -> None:
-    """The state cookie's share of a profile page: decode, fold the view, exposures, encode."""
+    """The state cookie's share of a profile page: decode (when `state` is None), fold the
+    view, record the exposures, encode and sign."""
     from core import cookie, fold
     from core.page_request import _page_view
 
-    state = cookie.decode(request["cookies"]["tailor_s"], KEY, now, fresh_id, bundle.settings)
+    owned = state is None
+    if state is None:
+        state = cookie.decode(request["cookies"]["tailor_s"], KEY, now, "floor", bundle.settings)
     index = bundle.catalog.by_url.get(request["path"])
     view = None
     if index is not None:
@@ -145,7 +159,7 @@ def _floor_step(
             request["path"],
             now,
         )
-    state = fold.page_step(state, view, now, bundle.settings, bundle.catalog.info, copy=False)
+    state = fold.page_step(state, view, now, bundle.settings, bundle.catalog.info, copy=not owned)
     state = fold.record_exposures(state, shown, now, bundle.settings, copy=False)
     cookie.encode_with_state(state, KEY, bundle.settings, now)
 
@@ -177,7 +191,7 @@ def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
 
     def timed(name: str, numbers: range, step: Callable[[int], None]) -> None:
         for number in numbers:
-            if name == "state_cookie_floor" and not profile[number]:
+            if name in FLOORS and not profile[number]:
                 continue
             t0 = time.perf_counter_ns()
             step(number)
@@ -205,7 +219,10 @@ def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
         decide(bundle, requests[number], states[number], now)
 
     def floor(number: int) -> None:
-        _floor_step(bundle, requests[number], shown[number], now, f"fresh-{number}")
+        _floor_step(bundle, requests[number], shown[number], now, None)
+
+    def floor_decoded(number: int) -> None:
+        _floor_step(bundle, requests[number], shown[number], now, states[number])
 
     for number, request in enumerate(requests[:50]):  # warm caches and the JIT, untimed
         visit.handle_page(bundle, request, KEY, now, f"warm-{number}")
@@ -219,6 +236,7 @@ def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
                 reference.forget_requests(bundle)
                 timed("precomputed_decide_only", block, decide_only)
             timed("state_cookie_floor", block, floor)
+            timed("state_cookie_floor_decoded", block, floor_decoded)
 
     def summary(values: list[float]) -> dict[str, float]:
         return {

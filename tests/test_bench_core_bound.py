@@ -43,5 +43,6 @@ def test_run_times_every_request_and_the_floor_only_for_profiles() -> None:
     assert 0 < profiles < decided  # the reference mix has both kinds
     for name in ("precomputed_profile", "precomputed_decide_only"):
         assert report[name]["all_requests"]["n"] == decided
-    assert report["state_cookie_floor"]["all_requests"]["n"] == profiles
+    for name in ("state_cookie_floor", "state_cookie_floor_decoded"):
+        assert report[name]["all_requests"]["n"] == profiles
     assert report["profile_share"] == round(profiles / decided, 3)
