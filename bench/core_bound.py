@@ -56,9 +56,25 @@ FLOORS = frozenset(VARIANTS[3:])
 
 
 @contextlib.contextmanager
-def precomputed(table: dict[str, dict[str, Any]], current: dict[str, str]) -> Iterator[None]:
-    """`core.segments.compute` and the decision's `recommend` answering from `table`, keyed by
-    `current["visitor"]`; visitors missing from it are computed as usual."""
+def _swapped(compute: Callable[..., Any], recommend: Callable[..., Any]) -> Iterator[None]:
+    """`core.segments.compute` and the decision's `recommend` replaced while inside, then
+    put back (also after an error)."""
+    from core import decide as decide_mod
+    from core import segments as segments_mod
+
+    originals = segments_mod.compute, decide_mod.recommend
+    segments_mod.compute, decide_mod.recommend = compute, recommend
+    try:
+        yield
+    finally:
+        segments_mod.compute, decide_mod.recommend = originals
+
+
+@contextlib.contextmanager
+def precomputed(table: dict[str, dict[str, Any]], current: dict[str, Any]) -> Iterator[None]:
+    """Segment membership and history candidates read from `table`, keyed by
+    `current["visitor"]` (`current["item"]`: the page is an item's); visitors missing from
+    it, and contextual requests, are computed as usual."""
     from core import decide as decide_mod
     from core import segments as segments_mod
     from core.recommend import RecsQuery
@@ -67,26 +83,22 @@ def precomputed(table: dict[str, dict[str, Any]], current: dict[str, str]) -> It
 
     def stored_compute(*args: Any, **kwargs: Any) -> Any:
         entry = table.get(current["visitor"])
-        if entry is None or args[2] is None:  # contextual requests are computed as usual
+        if entry is None or args[2] is None:  # args[2]: the state, None when contextual
             return compute(*args, **kwargs)
         attributes = args[1]
         attributes["segments"] = list(entry["segments"])
         attributes["propensity"] = dict(entry["propensity"])
         return segments_mod.Membership(attributes["segments"], attributes["propensity"])
 
-    def stored_recommend(catalog: Any, data: Any, query: RecsQuery) -> list[int]:
+    def stored_recommend(catalog: Any, data: Any, query: RecsQuery) -> Any:
         entry = table.get(current["visitor"])
         if entry is not None:
             query.seeds = list(query.seeds[:1]) if current["item"] else []
             query.candidates = [*query.candidates, *entry["candidates"]]
-        return recommend(catalog, data, query)  # type: ignore[no-any-return]
+        return recommend(catalog, data, query)
 
-    segments_mod.compute = stored_compute
-    decide_mod.recommend = stored_recommend
-    try:
+    with _swapped(stored_compute, stored_recommend):
         yield
-    finally:
-        segments_mod.compute, decide_mod.recommend = compute, recommend
 
 
 def _profile_table(
@@ -101,41 +113,36 @@ def _profile_table(
 
     table: dict[str, dict[str, Any]] = {}
     compute, recommend = segments_mod.compute, decide_mod.recommend
-    visitor = {"id": ""}
+    current: dict[str, Any] = {}
 
     def recording_compute(*args: Any, **kwargs: Any) -> Any:
         membership = compute(*args, **kwargs)
         if args[2] is not None:
-            entry = table.setdefault(visitor["id"], {})
+            entry = table.setdefault(current["visitor"], {"candidates": []})
             entry["segments"] = list(membership.segments)
             entry["propensity"] = dict(membership.propensity)
         return membership
 
-    def recording_recommend(catalog: Any, data: Any, query: RecsQuery) -> list[int]:
-        entry = table.get(visitor["id"])
-        if entry is not None and "candidates" not in entry:
-            history = list(query.seeds[1:]) if visitor["item"] else list(query.seeds)
+    def recording_recommend(catalog: Any, data: Any, query: RecsQuery) -> Any:
+        entry = table.get(current["visitor"])
+        if entry is not None and not entry["candidates"]:
+            history = list(query.seeds[1:]) if current["item"] else list(query.seeds)
             scores = score_items(data, RecsQuery(source=query.source, seeds=history))
-            ranked = sorted(scores)
+            ranked = sorted(scores)  # by item, so equal scores stay in item order
             ranked.sort(key=scores.__getitem__, reverse=True)
             entry["candidates"] = ranked[:HISTORY_CANDIDATES]
-        return recommend(catalog, data, query)  # type: ignore[no-any-return]
+        return recommend(catalog, data, query)
 
-    segments_mod.compute = recording_compute
-    decide_mod.recommend = recording_recommend
-    try:
+    with _swapped(recording_compute, recording_recommend):
         for number, request in enumerate(requests):
-            visitor["id"], visitor["item"] = str(number), _is_item_page(bundle, request)
+            current.update(_pointer(bundle, request, number))
             visit.handle_page(bundle, request, KEY, now, f"table-{number}")
-    finally:
-        segments_mod.compute, decide_mod.recommend = compute, recommend
-    for entry in table.values():
-        entry.setdefault("candidates", [])
     return table
 
 
-def _is_item_page(bundle: Any, request: dict[str, Any]) -> bool:
-    return request.get("path") in bundle.catalog.by_url
+def _pointer(bundle: Any, request: dict[str, Any], number: int) -> dict[str, Any]:
+    """What `precomputed` keys its table by: the visitor, and whether the page is an item's."""
+    return {"visitor": str(number), "item": request.get("path") in bundle.catalog.by_url}
 
 
 def _floor_step(
@@ -181,7 +188,7 @@ def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
         out = visit.handle_page(bundle, request, KEY, now, f"shown-{number}")
         profile.append(out["mode"] == "profile")
         shown.append([d["block"] for d in out["decisions"].values() if d["block"]])
-    current = {"visitor": "", "item": ""}
+    current: dict[str, Any] = {"visitor": "", "item": False}
     times: dict[str, list[float]] = {name: [] for name in VARIANTS}
     profile_times: dict[str, list[float]] = {name: [] for name in VARIANTS}
     size = max(1, len(requests) // BLOCKS)
@@ -204,8 +211,7 @@ def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
         visit.handle_page(bundle, requests[number], KEY, now, f"fresh-{number}")
 
     def with_table(number: int) -> None:
-        current["visitor"] = str(number)
-        current["item"] = "1" if _is_item_page(bundle, requests[number]) else ""
+        current.update(_pointer(bundle, requests[number], number))
         visit.handle_page(bundle, requests[number], KEY, now, f"fresh-{number}")
 
     states = [
@@ -214,8 +220,7 @@ def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
     ]
 
     def decide_only(number: int) -> None:
-        current["visitor"] = str(number)
-        current["item"] = "1" if _is_item_page(bundle, requests[number]) else ""
+        current.update(_pointer(bundle, requests[number], number))
         decide(bundle, requests[number], states[number], now)
 
     def floor(number: int) -> None:

@@ -14,7 +14,7 @@ from core import segments as segments_mod
 
 def test_precomputed_puts_the_core_back_even_after_an_error() -> None:
     compute, recommend = segments_mod.compute, decide_mod.recommend
-    with pytest.raises(RuntimeError), core_bound.precomputed({}, {"visitor": "", "item": ""}):
+    with pytest.raises(RuntimeError), core_bound.precomputed({}, {"visitor": "", "item": False}):
         assert segments_mod.compute is not compute
         assert decide_mod.recommend is not recommend
         raise RuntimeError("boom")
@@ -24,7 +24,7 @@ def test_precomputed_puts_the_core_back_even_after_an_error() -> None:
 
 def test_precomputed_answers_profile_visitors_from_the_table_only() -> None:
     table = {"7": {"segments": ["stored"], "propensity": {"buyer": 0.5}, "candidates": [3, 4]}}
-    current = {"visitor": "7", "item": ""}
+    current: dict[str, Any] = {"visitor": "7", "item": False}
     attributes: dict[str, Any] = {}
     with core_bound.precomputed(table, current):
         stored = segments_mod.compute((), attributes, object(), 0, 72.0)
