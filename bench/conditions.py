@@ -11,7 +11,6 @@ I/O beyond importing GrowthBook, so the same module runs inside Pyodide.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import importlib
 import importlib.util
@@ -363,11 +362,9 @@ def _pyodide(args: argparse.Namespace) -> dict[str, Any]:
     """
     import site
 
-    from bench.support import in_pyodide
-    from build import edge_artifact
+    from bench.support import build_artifact, in_pyodide
 
-    with contextlib.redirect_stdout(sys.stderr):  # stdout carries only JSON
-        edge_artifact.main([])
+    build_artifact()
     packages = next(p for p in site.getsitepackages() if p.endswith("site-packages"))
     kwargs = {"n_visitors": args.visitors, "n_conditions": args.conditions, "seed": args.seed,
               "repeats": args.repeats}

@@ -10,13 +10,12 @@ cookie encode.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
 from typing import Any
 
-from bench.support import in_pyodide, percentile, visitor_options
+from bench.support import build_artifact, in_pyodide, percentile, visitor_options
 
 KEY = b"bench-cookie-key-0123456789abcdef"
 
@@ -81,10 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = visitor_options("tailor bench core", __doc__, 3, argv)
     report: dict[str, Any] = {"benchmark": "core", "cpython": run(args.visitors, args.rounds)}
     if not args.no_pyodide:
-        from build import edge_artifact
-
-        with contextlib.redirect_stdout(sys.stderr):  # stdout carries only JSON
-            edge_artifact.main([])
+        build_artifact()
         # V8 first runs wasm on its baseline compiler (Liftoff) and tiers hot functions up to
         # TurboFan in the background; a long-running edge reaches the optimized tier, a
         # short benchmark may not. Both are reported; targets are judged on steady state.

@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bench.support import in_pyodide, percentile, visitor_options
+from bench.support import build_artifact, in_pyodide, percentile, visitor_options
 
 KEY = b"bench-cookie-key-0123456789abcdef"
 BLOCKS = 12
@@ -268,10 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     args = visitor_options("tailor bench core_bound", __doc__, 3, argv)
     report: dict[str, Any] = {"benchmark": "core_bound", "cpython": run(args.visitors, args.rounds)}
     if not args.no_pyodide:
-        from build import edge_artifact
-
-        with contextlib.redirect_stdout(sys.stderr):  # stdout carries only JSON
-            edge_artifact.main([])
+        build_artifact()
         report["pyodide"] = in_pyodide(
             "bench.core_bound",
             {"visitors": args.visitors, "rounds": args.rounds},

@@ -39,6 +39,16 @@ def visitor_options(
     return parser.parse_args(argv)
 
 
+def build_artifact() -> None:
+    """Build (or refresh) the edge artifact the Pyodide runs load, keeping stdout for JSON."""
+    import contextlib
+
+    from build import edge_artifact
+
+    with contextlib.redirect_stdout(sys.stderr):
+        edge_artifact.main([])
+
+
 def in_pyodide(
     module: str,
     kwargs: dict[str, Any],
