@@ -103,9 +103,10 @@ def precomputed(table: dict[str, dict[str, Any]], current: dict[str, Any]) -> It
 
 def _profile_table(
     bundle: Any, requests: list[dict[str, Any]], now: int
-) -> dict[str, dict[str, Any]]:
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Each profile visitor's membership and history candidates, computed (untimed) by the
-    real decision: what an event path would have stored for the page to read."""
+    real decision: what an event path would have stored for the page to read. Also the
+    decisions themselves (the recorders pass every call through), one per request."""
     from core import decide as decide_mod
     from core import segments as segments_mod
     from core import visit
@@ -114,6 +115,7 @@ def _profile_table(
     table: dict[str, dict[str, Any]] = {}
     compute, recommend = segments_mod.compute, decide_mod.recommend
     current: dict[str, Any] = {}
+    outputs: list[dict[str, Any]] = []
 
     def recording_compute(*args: Any, **kwargs: Any) -> Any:
         membership = compute(*args, **kwargs)
@@ -136,8 +138,8 @@ def _profile_table(
     with _swapped(recording_compute, recording_recommend):
         for number, request in enumerate(requests):
             current.update(_pointer(bundle, request, number))
-            visit.handle_page(bundle, request, KEY, now, f"table-{number}")
-    return table
+            outputs.append(visit.handle_page(bundle, request, KEY, now, f"table-{number}"))
+    return table, outputs
 
 
 def _pointer(bundle: Any, request: dict[str, Any], number: int) -> dict[str, Any]:
@@ -172,7 +174,7 @@ def _floor_step(
 
 
 def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
-    """The three variants over the reference requests, alternating in blocks."""
+    """Every variant over the reference requests, alternating in blocks."""
     from bench import reference
     from core import bundle as bundle_mod
     from core import cookie, visit
@@ -181,13 +183,9 @@ def run(visitors: int = 500, rounds: int = 3, seed: int = 7) -> dict[str, Any]:
     bundle = bundle_mod.load(reference.payload(seed))
     requests = reference.page_requests(reference.visitors(count=visitors), bundle, KEY)
     now = reference.T0 + 60
-    table = _profile_table(bundle, requests, now)
-    shown: list[list[str]] = []
-    profile: list[bool] = []
-    for number, request in enumerate(requests):
-        out = visit.handle_page(bundle, request, KEY, now, f"shown-{number}")
-        profile.append(out["mode"] == "profile")
-        shown.append([d["block"] for d in out["decisions"].values() if d["block"]])
+    table, outputs = _profile_table(bundle, requests, now)
+    profile = [out["mode"] == "profile" for out in outputs]
+    shown = [[d["block"] for d in out["decisions"].values() if d["block"]] for out in outputs]
     current: dict[str, Any] = {"visitor": "", "item": False}
     times: dict[str, list[float]] = {name: [] for name in VARIANTS}
     profile_times: dict[str, list[float]] = {name: [] for name in VARIANTS}
